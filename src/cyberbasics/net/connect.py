@@ -1,0 +1,42 @@
+"""The one way a scan opens a connection: to an address it has checked, on the port the
+configuration maps to, within the operation timeout. Never a second DNS lookup."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from functools import lru_cache
+from pathlib import Path
+
+from ..config import ScanConfig
+from .guard import TargetRefused, refusal_reason
+
+
+async def open_checked(
+    config: ScanConfig, address: str, port: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect to ``address`` (an IP the caller got from DNS) on a standard ``port``."""
+    reason = refusal_reason(address, lab=config.lab)
+    if reason:
+        raise TargetRefused(reason)
+    return await asyncio.wait_for(
+        asyncio.open_connection(address, config.port(port)), config.timeout
+    )
+
+
+def client_tls_context(ca_file: Path | None, *, verify: bool = True) -> ssl.SSLContext:
+    """A client context trusting the system roots plus the configured CA file."""
+    return _context(str(ca_file) if ca_file else None, verify)
+
+
+@lru_cache(maxsize=8)
+def _context(ca_file: str | None, verify: bool) -> ssl.SSLContext:
+    if not verify:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context

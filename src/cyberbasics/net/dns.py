@@ -1,0 +1,210 @@
+"""DNS evidence and the scanner's own stub resolver.
+
+Every query goes to the nameservers named in the configuration, never to whatever
+the operating system or dnspython would pick by default: the lab and the tests
+depend on that, and so does an advisor who wants a scan to use one resolver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+# Outcome of one query. NOERROR with no records is a "no data" answer.
+NOERROR = "NOERROR"
+NXDOMAIN = "NXDOMAIN"
+SERVFAIL = "SERVFAIL"
+REFUSED = "REFUSED"
+TIMEOUT = "TIMEOUT"
+ERROR = "ERROR"  # anything else: FORMERR, malformed reply, network error
+
+_MAX_CNAME_CHAIN = 8
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """One DNS answer as evidence: what was asked, what came back, or why nothing did."""
+
+    name: str  # the queried name, lower case, without the trailing dot
+    rdtype: str  # "A", "TXT", ...
+    rcode: str  # NOERROR, NXDOMAIN, SERVFAIL, REFUSED, TIMEOUT or ERROR
+    records: tuple[str, ...] = ()  # presentation text, see _record_text
+    error: str | None = None  # human-readable reason when rcode is not NOERROR/NXDOMAIN
+    canonical_name: str | None = None  # target of a CNAME chain, when there was one
+    authenticated: bool = False  # the reply's AD flag (meaningful from a validating resolver)
+    # The raw dnspython objects, for DNSSEC validation; never compared or serialised.
+    rrset: dns.rrset.RRset | None = field(default=None, compare=False, repr=False)
+    rrsigs: dns.rrset.RRset | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """The server gave a definite answer (records, no data, or no such name)."""
+        return self.rcode in (NOERROR, NXDOMAIN)
+
+    @property
+    def exists(self) -> bool:
+        return self.rcode == NOERROR
+
+    def to_json(self) -> dict:
+        data: dict = {"name": self.name, "type": self.rdtype, "rcode": self.rcode}
+        if self.records:
+            data["records"] = list(self.records)
+        if self.canonical_name:
+            data["canonical_name"] = self.canonical_name
+        if self.error:
+            data["error"] = self.error
+        return data
+
+    # Typed views of the records, for checks and protocol code.
+    def mx(self) -> list[tuple[int, str]]:
+        """(preference, exchange) pairs; exchange lower case, no trailing dot ("" for null MX)."""
+        pairs = []
+        for text in self.records:
+            pref, _, host = text.partition(" ")
+            pairs.append((int(pref), host))
+        return sorted(pairs)
+
+
+def normalise_name(name: str) -> str:
+    return name.rstrip(".").lower()
+
+
+def _record_text(rdata) -> str:
+    """Presentation text that checks can use directly.
+
+    TXT: the character-strings joined (RFC 7208 §3.3), decoded as UTF-8 with
+    replacement; A/AAAA: the address; MX: "preference exchange"; names without
+    the trailing dot; everything else: dnspython's text form.
+    """
+    rdtype = rdata.rdtype
+    if rdtype in (dns.rdatatype.TXT, dns.rdatatype.SPF):
+        return b"".join(rdata.strings).decode("utf-8", "replace")
+    if rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        return rdata.address
+    if rdtype == dns.rdatatype.MX:
+        return f"{rdata.preference} {normalise_name(rdata.exchange.to_text())}"
+    if rdtype in (dns.rdatatype.NS, dns.rdatatype.CNAME, dns.rdatatype.PTR):
+        return normalise_name(rdata.target.to_text())
+    return rdata.to_text()
+
+
+def answer_from_message(name: str, rdtype: str, reply: dns.message.Message) -> DnsAnswer:
+    """Turn a reply into evidence, following a CNAME chain inside the answer section."""
+    rcode = dns.rcode.to_text(reply.rcode())
+    authenticated = bool(reply.flags & dns.flags.AD)
+    if rcode not in (NOERROR, NXDOMAIN):
+        known = rcode if rcode in (SERVFAIL, REFUSED) else ERROR
+        return DnsAnswer(name, rdtype, known, error=f"server answered {rcode}")
+    wanted_type = dns.rdatatype.from_text(rdtype)
+    qname = dns.name.from_text(name)
+    canonical = None
+    for _ in range(_MAX_CNAME_CHAIN):
+        rrset = _find(reply, qname, wanted_type)
+        if rrset is not None:
+            sigs = _find(reply, qname, dns.rdatatype.RRSIG, covers=wanted_type)
+            records = tuple(sorted(_record_text(r) for r in rrset))
+            return DnsAnswer(name, rdtype, NOERROR, records, None, canonical, authenticated,
+                             rrset, sigs)
+        cname = _find(reply, qname, dns.rdatatype.CNAME)
+        if cname is None or wanted_type == dns.rdatatype.CNAME:
+            break
+        qname = cname[0].target
+        canonical = normalise_name(qname.to_text())
+    return DnsAnswer(name, rdtype, rcode, (), None, canonical, authenticated)
+
+
+def _find(reply, qname, rdtype, covers=dns.rdatatype.NONE):
+    for rrset in reply.answer:
+        if rrset.name == qname and rrset.rdtype == rdtype and rrset.covers == covers:
+            return rrset
+    return None
+
+
+class DnsClient:
+    """A small stub resolver that asks configured nameservers and remembers each answer.
+
+    One client serves a whole batch of domains, so a name many domains share (an
+    SPF include, an MX host, a parent zone's keys) is asked once; concurrent askers
+    of the same name wait for the same query.
+    """
+
+    def __init__(
+        self,
+        nameservers: Sequence[tuple[str, int]],
+        *,
+        timeout: float = 5.0,
+        attempts: int = 2,
+        max_in_flight: int = 256,
+    ):
+        if not nameservers:
+            raise ValueError("DnsClient needs at least one nameserver")
+        self.nameservers = list(nameservers)
+        self.timeout = timeout
+        self.attempts = attempts
+        self.queries_sent = 0
+        self._answers: dict[tuple, asyncio.Task[DnsAnswer]] = {}
+        self._slots = asyncio.Semaphore(max_in_flight)
+
+    async def lookup(
+        self, name: str, rdtype: str, *, dnssec: bool = False,
+        server: tuple[str, int] | None = None,
+    ) -> DnsAnswer:
+        """The answer for (name, rdtype), asked at most once per client.
+
+        ``server`` asks one given server (say, a domain's own nameserver) instead of the
+        configured resolvers; the caller is responsible for having checked that address.
+        """
+        key = (normalise_name(name), rdtype.upper(), dnssec, server)
+        task = self._answers.get(key)
+        if task is None:
+            # The query runs on its own, so one asker giving up never cancels it for others.
+            task = asyncio.ensure_future(self._ask(key[0], key[1], dnssec, server))
+            self._answers[key] = task
+        return await asyncio.shield(task)
+
+    async def _ask(self, name: str, rdtype: str, dnssec: bool, server) -> DnsAnswer:
+        try:
+            query = dns.message.make_query(
+                name or ".", rdtype, want_dnssec=dnssec, use_edns=0, payload=1232
+            )
+        except (dns.exception.DNSException, ValueError) as exc:
+            return DnsAnswer(name, rdtype, ERROR, error=f"not a valid DNS query: {exc}")
+        if dnssec:
+            # We validate ourselves: a validating upstream must not hide bogus data.
+            query.flags |= dns.flags.CD
+        last_error = "no nameserver answered"
+        servers = [server] if server else self.nameservers
+        first = random.randrange(len(servers))
+        for attempt in range(self.attempts):
+            host, port = servers[(first + attempt) % len(servers)]
+            async with self._slots:
+                self.queries_sent += 1
+                try:
+                    reply, _ = await dns.asyncquery.udp_with_fallback(
+                        query, host, timeout=self.timeout, port=port
+                    )
+                except dns.exception.Timeout:
+                    last_error = f"no answer from {host} within {self.timeout:g} s"
+                    continue
+                except (dns.exception.DNSException, OSError, ValueError) as exc:
+                    last_error = f"bad answer from {host}: {exc.__class__.__name__}: {exc}"
+                    continue
+            answer = answer_from_message(name or ".", rdtype, reply)
+            if answer.rcode in (SERVFAIL, REFUSED) and attempt + 1 < self.attempts:
+                last_error = answer.error or last_error
+                continue
+            return answer
+        rcode = TIMEOUT if "within" in last_error else ERROR
+        return DnsAnswer(name, rdtype, rcode, error=last_error)

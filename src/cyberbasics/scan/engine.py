@@ -1,0 +1,127 @@
+"""Scan domains: gather the evidence the chosen checks need, run the checks, keep going
+whatever fails. The public entry points are `scan_domains` and `scan_batch`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+
+from ..config import ScanConfig
+from ..texts import MissingText, check_texts, fill, result_text
+from .gather import DomainContext, EvidenceView, ScanSession
+from .model import DomainResult, Finding, Outcome, ScanFailure, Severity, Status
+from .registry import Check, select
+from .targets import InvalidTarget, parse_target
+
+Progress = Callable[[DomainResult], None]
+
+
+async def scan_domains(
+    inputs: Iterable[str],
+    config: ScanConfig,
+    *,
+    progress: Progress | None = None,
+    session: ScanSession | None = None,
+) -> list[DomainResult]:
+    """Scan each input (a domain, or a URL or address to take the domain from), in order."""
+    checks = select(config.checks)
+    session = session or ScanSession(config)
+    slots = asyncio.Semaphore(config.concurrency)
+
+    async def one(text: str) -> DomainResult:
+        async with slots:
+            result = await scan_one(text, checks, session)
+        if progress:
+            progress(result)
+        return result
+
+    return list(await asyncio.gather(*(one(text) for text in inputs)))
+
+
+async def scan_one(text: str, checks: list[Check], session: ScanSession) -> DomainResult:
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    config = session.config
+
+    def finish(domain, *, error=None, findings=(), notice=None) -> DomainResult:
+        return DomainResult(domain, text, "passive", _rfc3339(started),
+                            int((time.perf_counter() - clock) * 1000), error, tuple(findings),
+                            notice)
+
+    try:
+        target = parse_target(text)
+    except InvalidTarget as exc:
+        return finish(None, error=ScanFailure(exc.code, exc.message))
+    ctx = DomainContext(target.domain, session)
+    needs = _needs(checks)
+    gathering = asyncio.ensure_future(ctx.gather(needs, config.domain_timeout))
+    if "soa" in needs and await _is_nxdomain(ctx, config.domain_timeout):
+        gathering.cancel()
+        await ctx.cancel()
+        return finish(target.domain, notice=target.notice, error=ScanFailure(
+            "nxdomain", f"{target.domain} does not exist in DNS (NXDOMAIN). Check the spelling, "
+                        "or whether the registration has lapsed."))
+    evidence = await gathering
+    findings = [run_check(check, evidence) for check in checks]
+    return finish(target.domain, findings=findings, notice=target.notice)
+
+
+async def _is_nxdomain(ctx: DomainContext, timeout: float) -> bool:
+    """Whether the domain does not exist; asked alongside the rest, not before it."""
+    task = ctx.get("soa")
+    await asyncio.wait([task], timeout=timeout)
+    return (task.done() and not task.cancelled() and task.exception() is None
+            and task.result().rcode == "NXDOMAIN")
+
+
+def _needs(checks: list[Check]) -> list[str]:
+    return list(dict.fromkeys(n for c in checks for n in c.needs))
+
+
+def run_check(check: Check, evidence: EvidenceView, language: str = "en") -> Finding:
+    """Run one check; a bug in a check becomes an `error` finding, never a crashed scan."""
+    try:
+        outcome = check.run(evidence)
+    except Exception as exc:  # checks are meant to be total; this is the safety net
+        outcome = Outcome(Status.ERROR, "could-not-check", {"internal_error": repr(exc)},
+                          {"what": check.id, "reason": f"internal error ({exc!r})"})
+    return render(check, outcome, language)
+
+
+def render(check: Check, outcome: Outcome, language: str = "en") -> Finding:
+    texts = check_texts(check.id, language)
+    try:
+        summary = fill(result_text(check.id, outcome.result, language), outcome.params)
+    except MissingText:
+        summary = outcome.result
+    return Finding(check.id, check.area, outcome.status, _severity(check, outcome.status),
+                   outcome.result, texts["title"], summary, texts.get("why", ""),
+                   texts.get("fix", ""), _jsonable(outcome.evidence))
+
+
+def _severity(check: Check, status: Status) -> Severity:
+    """The check's severity when it fails, a step lower for a warning, `info` otherwise."""
+    if status == Status.FAIL:
+        return check.severity
+    if status == Status.WARN:
+        order = list(Severity)
+        return order[max(1, order.index(check.severity) - 1)]
+    return Severity.INFO
+
+
+def _jsonable(value):
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

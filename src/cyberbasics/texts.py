@@ -1,0 +1,62 @@
+"""Texts that users read, kept as data per language (content/<lang>/*.yaml).
+
+Code refers to texts by key (a check id and a result key); wording lives in content so
+it can be translated and improved without touching checks.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CONTENT_DIR = Path(__file__).with_name("content")
+DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "pl", "es", "it", "ro")
+
+
+class MissingText(KeyError):
+    """A text key has no wording in the requested language."""
+
+
+@cache
+def _catalogue(language: str, name: str) -> dict[str, Any]:
+    import yaml
+
+    path = CONTENT_DIR / language / f"{name}.yaml"
+    if not path.exists():
+        return {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=loader) or {}
+
+
+def check_texts(check_id: str, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    entry = _catalogue(language, "checks").get(check_id)
+    if entry is None and language != DEFAULT_LANGUAGE:
+        entry = _catalogue(DEFAULT_LANGUAGE, "checks").get(check_id)
+    if entry is None:
+        raise MissingText(f"no texts for check {check_id!r}")
+    return entry
+
+
+def result_text(check_id: str, result: str, language: str = DEFAULT_LANGUAGE) -> str:
+    for key in (check_id, "_common"):
+        for lang in dict.fromkeys((language, DEFAULT_LANGUAGE)):
+            entry = _catalogue(lang, "checks").get(key) or {}
+            text = (entry.get("results") or {}).get(result)
+            if text:
+                return text
+    raise MissingText(f"no text for result {result!r} of check {check_id!r}")
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    """Fill {placeholders}; a value the text does not use is ignored, and a placeholder
+    without a value stays visible rather than crashing a report."""
+    return string.Formatter().vformat(template, (), _Lenient(params))
