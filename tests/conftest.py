@@ -6,11 +6,15 @@ library) read /etc/resolv.conf, fails the test at once instead of leaking traffi
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
+import threading
 
 import dns.resolver
 import pytest
+
+from cyberbasics.lab.world import running_world
 
 
 class NetworkEscape(AssertionError):
@@ -80,3 +84,26 @@ dns.resolver.Resolver.read_resolv_conf = _no_system_resolver
 @pytest.fixture(autouse=True)
 def _lab_mode_env(monkeypatch):
     monkeypatch.setenv("CYBERBASICS_LAB", "1")
+
+
+# The demo world running in a background thread, shared by the session, so that tests and
+# CLI commands (which run their own event loop) can scan it.
+@pytest.fixture(scope="session")
+def world(tmp_path_factory):
+    ready = threading.Event()
+    holder = {}
+    loop = asyncio.new_event_loop()
+
+    async def serve():
+        async with running_world(directory=tmp_path_factory.mktemp("lab")) as running:
+            holder["world"] = running
+            holder["stop"] = asyncio.Event()
+            ready.set()
+            await holder["stop"].wait()
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
+    thread.start()
+    assert ready.wait(30), "the lab did not start"
+    yield holder["world"]
+    loop.call_soon_threadsafe(holder["stop"].set)
+    thread.join(10)

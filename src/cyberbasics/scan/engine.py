@@ -27,6 +27,7 @@ async def scan_domains(
 ) -> list[DomainResult]:
     """Scan each input (a domain, or a URL or address to take the domain from), in order."""
     checks = select(config.checks)
+    own_session = session is None
     session = session or ScanSession(config)
     slots = asyncio.Semaphore(config.concurrency)
 
@@ -37,7 +38,11 @@ async def scan_domains(
             progress(result)
         return result
 
-    return list(await asyncio.gather(*(one(text) for text in inputs)))
+    try:
+        return list(await asyncio.gather(*(one(text) for text in inputs)))
+    finally:
+        if own_session:
+            await session.aclose()
 
 
 async def scan_one(text: str, checks: list[Check], session: ScanSession) -> DomainResult:

@@ -54,7 +54,13 @@ class ScanSession:
         self.config = config
         self.dns = dns or DnsClient(config.nameservers, timeout=config.timeout)
         self.shared: dict[str, Any] = {}  # batch-wide memo for collectors (trust anchors, ...)
+        self.closers: list[Callable[[], Awaitable[None]]] = []  # run by aclose()
         self._shared_locks: dict[str, asyncio.Lock] = {}
+
+    async def aclose(self) -> None:
+        """Release what collectors opened for the batch (HTTP clients, ...)."""
+        while self.closers:
+            await self.closers.pop()()
 
     async def memo(self, key: str, make: Callable[[], Awaitable[Any]]) -> Any:
         """A value computed once per batch (for example a parent zone's validated keys)."""

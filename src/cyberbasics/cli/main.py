@@ -1,0 +1,158 @@
+"""The `cyberbasics` command: a thin face over the core packages."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .options import (
+    CaFile,
+    Concurrency,
+    DomainTimeout,
+    Lab,
+    Nameserver,
+    Output,
+    OutputFormat,
+    PortMap,
+    Timeout,
+    TrustAnchor,
+    build_config,
+    write_output,
+)
+
+app = typer.Typer(
+    name="cyberbasics",
+    help="Cyber Basics: a free, plain-language cyber security review for small businesses.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+spf_app = typer.Typer(help="Evaluate SPF (RFC 7208) as a receiving mail server would.",
+                      no_args_is_help=True)
+app.add_typer(spf_app, name="spf")
+
+
+@app.command()
+def scan(
+    domains: Annotated[list[str] | None, typer.Argument(help="Domains (or web addresses).")] = None,
+    file: Annotated[list[Path] | None, typer.Option(
+        "--file", help="Read domains from a file, one per line; # starts a comment.")] = None,
+    check: Annotated[list[str] | None, typer.Option(
+        "--check", metavar="PATTERN", help="Run only checks whose id matches (glob; "
+                                           "repeatable), e.g. 'email.dmarc.*'.")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    output: Output = None,
+    nameserver: Nameserver = None,
+    ca_file: CaFile = None,
+    trust_anchor: TrustAnchor = None,
+    timeout: Timeout = 5.0,
+    domain_timeout: DomainTimeout = 60.0,
+    concurrency: Concurrency = 64,
+    lab: Lab = False,
+    port_map: PortMap = None,
+) -> None:
+    """Scan domains from the outside: DNS, email authentication and transport."""
+    from ..report import scan_output
+    from ..scan.engine import scan_domains
+    from ..scan.registry import select
+
+    inputs = list(domains or [])
+    for path in file or []:
+        inputs.extend(_read_domain_file(path))
+    if not inputs:
+        raise typer.BadParameter("give at least one domain, or --file")
+    config = build_config(nameserver=nameserver, ca_file=ca_file, trust_anchor=trust_anchor,
+                          timeout=timeout, domain_timeout=domain_timeout,
+                          concurrency=concurrency, lab=lab, port_map=port_map,
+                          checks=check or ())
+    try:
+        select(config.checks)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    with scan_output.progress_bar(len(inputs)) as advance:
+        results = asyncio.run(scan_domains(inputs, config, progress=advance))
+    if format is OutputFormat.json:
+        write_output(scan_output.to_json(results), output)
+    elif format is OutputFormat.csv:
+        write_output(scan_output.to_csv(results), output)
+    elif output is not None:
+        write_output(scan_output.to_plain_text(results), output)
+    else:
+        scan_output.print_text(results)
+
+
+def _read_domain_file(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc}") from None
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+@spf_app.command("check")
+def spf_check(
+    ip: Annotated[str, typer.Option("--ip", help="The connecting client's IP address.")],
+    sender: Annotated[str, typer.Option(
+        "--sender", help="MAIL FROM address (empty for bounces: postmaster@HELO is used).")],
+    helo: Annotated[str, typer.Option("--helo", help="The name the client gave in HELO/EHLO.")],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    nameserver: Nameserver = None,
+    timeout: Timeout = 5.0,
+    lab: Lab = False,
+) -> None:
+    """Evaluate check_host() for a sender, client IP and HELO name."""
+    import ipaddress
+    import json
+
+    from ..net.dns import DnsClient
+    from ..protocols.spf import check_host
+
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        raise typer.BadParameter(f"{ip!r} is not an IP address", param_hint="--ip") from None
+    config = build_config(nameserver=nameserver, ca_file=None, trust_anchor=None,
+                          timeout=timeout, lab=lab)
+    domain = sender.rpartition("@")[2] if "@" in sender else (sender or helo)
+
+    async def evaluate():
+        dns = DnsClient(config.nameservers, timeout=config.timeout)
+        return await check_host(ip, domain, sender, helo=helo, dns=dns)
+
+    result = asyncio.run(evaluate())
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        typer.echo(f"{result.result}: {result.explanation}")
+        if result.mechanism:
+            typer.echo(f"matched: {result.mechanism}")
+
+
+@app.command("lab")
+def lab_command(
+    port: Annotated[int, typer.Option("--dns-port", help="Port for the lab DNS server "
+                                                         "(0 picks a free one).")] = 0,
+) -> None:
+    """Run the offline lab (DNS, web and mail servers on loopback) with demo businesses."""
+    from ..lab.world import run_lab_forever
+
+    try:
+        asyncio.run(run_lab_forever(dns_port=port))
+    except KeyboardInterrupt:
+        typer.echo("lab stopped")
+
+
+@app.command()
+def demo() -> None:
+    """Start the lab, scan its demo businesses, and show the results."""
+    from ..lab.world import run_demo
+
+    sys.exit(asyncio.run(run_demo()))
+
+
+def main() -> None:  # pragma: no cover - the console script entry point
+    app()

@@ -1,0 +1,250 @@
+"""The demo world: a handful of small businesses whose security postures differ, served
+by the lab's DNS, mail and web servers on loopback, for `cyberbasics lab` and `make run`.
+
+Every business lives under the reserved `.example` top-level domain (RFC 2606), so the demo
+can never be confused with a real domain. Each mail and web host has its own loopback
+address; one port map sends the standard ports to the lab's ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .dns_server import LabDnsServer
+from .zones import LabZoneSet, ZoneSpec
+
+MTA_STS_ADDRESS = "127.0.20.1"
+
+
+@dataclass(frozen=True)
+class MailHost:
+    name: str
+    address: str
+    starttls: bool = True
+    cert_kind: str = "good"
+
+
+@dataclass(frozen=True)
+class Business:
+    domain: str
+    story: str  # what a newcomer should notice in its results
+    records: dict = field(default_factory=dict)
+    signed: bool = True
+    dnssec_fault: str | None = None
+    mail_hosts: tuple[MailHost, ...] = ()
+    mta_sts_policy: str | None = None
+
+
+@lru_cache(maxsize=4)
+def dkim_public_key(bits: int) -> str:
+    """A real RSA public key for a DKIM record (made once per process)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    der = key.public_key().public_bytes(serialization.Encoding.DER,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode("ascii")
+
+
+def txt(text: str) -> tuple[str, str]:
+    """A TXT record, split into 255-byte character-strings as DNS requires."""
+    chunks = [text[i:i + 255] for i in range(0, len(text), 255)] or [""]
+    return ("TXT", " ".join('"' + c.replace('"', '\\"') + '"' for c in chunks))
+
+
+def _glue(domain: str) -> dict:
+    return {f"ns1.{domain}": [("A", "127.0.0.1")], f"ns2.{domain}": [("A", "127.0.0.1")]}
+
+
+def demo_businesses() -> list[Business]:
+    key2048 = dkim_public_key(2048)
+    key1024 = dkim_public_key(1024)
+    return [
+        Business(
+            "bakery.example",
+            "well looked after: signed DNS, strict email authentication, encrypted mail",
+            {
+                "bakery.example": [("MX", "10 mx.bakery.example."),
+                                   ("CAA", '0 issue "lab-ca.example"'),
+                                   txt("v=spf1 mx -all")],
+                "mx.bakery.example": [("A", "127.0.10.1")],
+                "_dmarc.bakery.example": [
+                    txt("v=DMARC1; p=reject; rua=mailto:dmarc@bakery.example")],
+                "selector1._domainkey.bakery.example": [txt(f"v=DKIM1; k=rsa; p={key2048}")],
+                "_mta-sts.bakery.example": [txt("v=STSv1; id=20260101")],
+                "mta-sts.bakery.example": [("A", MTA_STS_ADDRESS)],
+                "_smtp._tls.bakery.example": [
+                    txt("v=TLSRPTv1; rua=mailto:tlsrpt@bakery.example")],
+            },
+            mail_hosts=(MailHost("mx.bakery.example", "127.0.10.1"),),
+            mta_sts_policy="version: STSv1\nmode: enforce\nmx: mx.bakery.example\n"
+                           "max_age: 604800\n",
+        ),
+        Business(
+            "plumber.example",
+            "neglected: anyone can send mail as it, and mail to it travels unencrypted",
+            {
+                "plumber.example": [("MX", "10 mail.plumber.example."), txt("v=spf1 +all")],
+                "mail.plumber.example": [("A", "127.0.10.2")],
+            },
+            signed=False,
+            mail_hosts=(MailHost("mail.plumber.example", "127.0.10.2", starttls=False),),
+        ),
+        Business(
+            "florist.example",
+            "half-way: monitoring-only DMARC, a long SPF chain, a weak DKIM key, an expired "
+            "mail certificate and an MTA-STS policy in testing that misses a server",
+            {
+                "florist.example": [("MX", "10 mx1.florist.example."),
+                                    ("MX", "20 mx2.florist.example."),
+                                    txt("v=spf1 include:_spf.shop.example "
+                                        "include:_spf.news.example a mx ~all")],
+                "mx1.florist.example": [("A", "127.0.10.3")],
+                "mx2.florist.example": [("A", "127.0.10.4")],
+                "_dmarc.florist.example": [
+                    txt("v=DMARC1; p=none; rua=mailto:reports@dmarc.example")],
+                "k1._domainkey.florist.example": [txt(f"v=DKIM1; k=rsa; p={key1024}")],
+                "_mta-sts.florist.example": [txt("v=STSv1; id=7")],
+                "mta-sts.florist.example": [("A", MTA_STS_ADDRESS)],
+            },
+            mail_hosts=(MailHost("mx1.florist.example", "127.0.10.3", cert_kind="expired"),
+                        MailHost("mx2.florist.example", "127.0.10.4")),
+            mta_sts_policy="version: STSv1\nmode: testing\nmx: mx1.florist.example\n"
+                           "max_age: 86400\n",
+        ),
+        Business(
+            "parked.example",
+            "a domain that sends no mail, locked down so nobody can send as it",
+            {
+                "parked.example": [("MX", "0 ."), txt("v=spf1 -all")],
+                "_dmarc.parked.example": [txt("v=DMARC1; p=reject")],
+            },
+        ),
+        Business(
+            "brokendns.example",
+            "DNSSEC gone wrong after a key change: validating resolvers cannot reach it",
+            {"brokendns.example": [("MX", "10 mx.bakery.example."),
+                                   txt("v=spf1 include:_spf.shop.example -all")]},
+            dnssec_fault="wrong_ds",
+        ),
+    ]
+
+
+def provider_zones() -> list[ZoneSpec]:
+    """Shared providers the businesses include, as real ones would."""
+    includes = {
+        "_spf.shop.example": [txt("v=spf1 ip4:198.51.100.0/24 include:_spf2.shop.example ~all")],
+        "_spf2.shop.example": [txt("v=spf1 ip4:203.0.113.0/24 a:relay.shop.example ~all")],
+        "relay.shop.example": [("A", "198.51.100.7")],
+        "_spf.news.example": [txt("v=spf1 mx:news.example exists:%{i}._spf.news.example "
+                                  "include:_spf.mailer.example ~all")],
+        "news.example": [("MX", "10 mx.news.example.")],
+        "mx.news.example": [("A", "198.51.100.20")],
+        "_spf.mailer.example": [txt("v=spf1 ip6:2001:db8::/32 a mx ptr ~all")],
+        "florist.example._report._dmarc.dmarc.example": [txt("v=DMARC1")],
+    }
+    return [ZoneSpec("example", {**includes, **_glue("example")}, signed=True)]
+
+
+@dataclass
+class RunningWorld:
+    dns: LabDnsServer
+    port_map: dict[int, int]
+    ca_file: Path
+    trust_anchor_file: Path
+    businesses: list[Business]
+
+    def scan_arguments(self) -> list[str]:
+        port_map = ",".join(f"{k}={v}" for k, v in sorted(self.port_map.items()))
+        return ["--lab", "--nameserver", f"{self.dns.host}:{self.dns.port}",
+                "--trust-anchor", str(self.trust_anchor_file), "--ca-file", str(self.ca_file),
+                "--port-map", port_map]
+
+    def config(self, **overrides):
+        from ..config import ScanConfig
+
+        settings = {"timeout": 2.0, "domain_timeout": 20.0, **overrides}
+        return ScanConfig(nameservers=(self.dns.address,), ca_file=self.ca_file,
+                          trust_anchor_file=self.trust_anchor_file, lab=True,
+                          port_map=dict(self.port_map), **settings)
+
+
+@contextlib.asynccontextmanager
+async def running_world(*, dns_port: int = 0, directory: Path | None = None,
+                        delay: float = 0.0) -> AsyncIterator[RunningWorld]:
+    """Start every server of the demo world; stop them all on exit."""
+    from .ca import LabCA
+    from .smtp import LabSmtpServer
+    from .web import LabWebServer, Response, Site
+
+    businesses = demo_businesses()
+    with contextlib.ExitStack() as files:
+        if directory is None:
+            directory = Path(files.enter_context(tempfile.TemporaryDirectory(
+                prefix="cyberbasics-lab-")))
+        ca = LabCA.create(directory / "ca")
+        zones = LabZoneSet([
+            ZoneSpec(".", {}, signed=True), *provider_zones(),
+            *(ZoneSpec(b.domain, {**_glue(b.domain), **b.records}, signed=b.signed,
+                       dnssec_fault=b.dnssec_fault) for b in businesses)])
+        anchor = directory / "trust-anchor.txt"
+        anchor.write_text(zones.trust_anchor_text(), encoding="utf-8")
+        async with contextlib.AsyncExitStack() as servers:
+            dns = await servers.enter_async_context(
+                LabDnsServer(zones, port=dns_port, delay=delay))
+            smtp_port = web_port = 0
+            for business in businesses:
+                for host in business.mail_hosts:
+                    server = LabSmtpServer(
+                        hostname=host.name, host=host.address, port=smtp_port,
+                        starttls=host.starttls,
+                        tls=ca.issue([host.name], kind=host.cert_kind) if host.starttls
+                        else None)
+                    await servers.enter_async_context(server)
+                    smtp_port = server.port
+            sites = {f"mta-sts.{b.domain}": Site(routes={"/.well-known/mta-sts.txt":
+                                                         Response.text(b.mta_sts_policy)})
+                     for b in businesses if b.mta_sts_policy}
+            web = await servers.enter_async_context(
+                LabWebServer(sites, host=MTA_STS_ADDRESS, port=web_port, tls=ca))
+            yield RunningWorld(dns, {53: dns.port, 25: smtp_port, 443: web.port},
+                               ca.cert_path, anchor, businesses)
+
+
+async def run_lab_forever(*, dns_port: int = 0) -> None:
+    directory = Path(tempfile.mkdtemp(prefix="cyberbasics-lab-"))
+    async with running_world(dns_port=dns_port, directory=directory) as world:
+        args = " ".join(world.scan_arguments())
+        print("The Cyber Basics lab is running on loopback (Ctrl-C stops it).\n")
+        print(f"DNS server: {world.dns.host}:{world.dns.port} (UDP and TCP)")
+        print(f"Lab CA: {world.ca_file}\nDNSSEC trust anchor: {world.trust_anchor_file}\n")
+        print("Demo businesses:")
+        for business in world.businesses:
+            print(f"  {business.domain:20} {business.story}")
+        print("\nScan them with:")
+        domains = " ".join(b.domain for b in world.businesses)
+        print(f"  .venv/bin/cyberbasics scan {domains} \\\n      {args}")
+        await asyncio.Event().wait()
+
+
+async def run_demo() -> int:
+    from ..report.scan_output import print_text
+    from ..scan.engine import scan_domains
+
+    async with running_world() as world:
+        print("Scanning the lab's demo businesses (all servers run on this machine):")
+        for business in world.businesses:
+            print(f"  {business.domain:20} {business.story}")
+        results = await scan_domains([b.domain for b in world.businesses], world.config())
+    print_text(results)
+    print("\nTry it yourself: `.venv/bin/cyberbasics lab` runs the lab and prints the scan "
+          "command.")
+    return 0

@@ -1,0 +1,163 @@
+"""Email authentication evidence: SPF, DMARC, DKIM, MTA-STS and TLS-RPT records."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from ...net.dns import NXDOMAIN, DnsAnswer
+from ...net.http import Fetched, fetch_text, scan_http_client
+from ...protocols import dkim, dmarc, mta_sts, spf_audit, tls_rpt
+from ..gather import DomainContext, collector
+
+
+@collector("spf")
+async def spf(ctx: DomainContext) -> spf_audit.SpfPolicyReport:
+    return await spf_audit.analyse_policy(ctx.domain, dns=ctx.dns)
+
+
+@collector("dmarc")
+async def dmarc_policy(ctx: DomainContext) -> dmarc.DmarcDiscovery:
+    return await dmarc.discover(ctx.domain, dns=ctx.dns)
+
+
+@collector("dmarc_reporting")
+async def dmarc_reporting(ctx: DomainContext) -> dict[str, bool | None]:
+    """For each aggregate report address: may it receive this domain's reports?"""
+    found = await ctx.get("dmarc")
+    if found.record is None:
+        return {}
+    uris = [u for u in found.record.rua if u.valid]
+    verdicts = await asyncio.gather(*(
+        dmarc.external_report_authorised(found.record_domain or ctx.domain, u, dns=ctx.dns,
+                                         org_domain=found.org_domain) for u in uris))
+    return {u.uri: v for u, v in zip(uris, verdicts, strict=True)}
+
+
+@dataclass(frozen=True)
+class DkimSelector:
+    selector: str
+    answer: DnsAnswer
+    key: dkim.DkimKey | None
+    error: str | None  # the record exists but cannot be read
+
+    def to_json(self) -> dict:
+        data = {"selector": self.selector, "records": list(self.answer.records)}
+        if self.key is not None:
+            data["key"] = self.key.to_json()
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+@dataclass(frozen=True)
+class DkimView:
+    probed: tuple[str, ...]
+    found: tuple[DkimSelector, ...]
+    errors: tuple[str, ...]  # lookups that failed, so a key may have been missed
+    no_domainkey_tree: bool  # _domainkey.<domain> does not exist: no selector can exist
+
+    def to_json(self) -> dict:
+        return {"probed": list(self.probed), "found": [s.to_json() for s in self.found],
+                "errors": list(self.errors), "no_domainkey_tree": self.no_domainkey_tree}
+
+
+@collector("dkim")
+async def dkim_keys(ctx: DomainContext) -> DkimView:
+    # RFC 8020: below a name that does not exist, nothing exists; one query spares ~25.
+    selectors = dkim.COMMON_SELECTORS
+    base = await ctx.dns.lookup(f"_domainkey.{ctx.domain}", "TXT")
+    if base.rcode == NXDOMAIN:
+        return DkimView(tuple(selectors), (), (), True)
+    answers = await asyncio.gather(*(ctx.dns.lookup(f"{s}._domainkey.{ctx.domain}", "TXT")
+                                     for s in selectors))
+    found, errors = [], []
+    for selector, answer in zip(selectors, answers, strict=True):
+        if not answer.ok:
+            errors.append(f"{selector}: {answer.error or answer.rcode}")
+            continue
+        keys = [r for r in answer.records if "p=" in r]
+        if not keys:
+            continue
+        try:
+            found.append(DkimSelector(selector, answer, dkim.parse_key_record(keys[0]), None))
+        except dkim.DkimKeyError as exc:
+            found.append(DkimSelector(selector, answer, None, str(exc)))
+    return DkimView(tuple(selectors), tuple(found), tuple(errors), False)
+
+
+@dataclass(frozen=True)
+class MtaStsView:
+    answer: DnsAnswer
+    record: mta_sts.StsRecord | None
+    record_error: str | None
+    fetched: Fetched | None
+    policy: mta_sts.StsPolicy | None
+    policy_error: str | None
+
+    def to_json(self) -> dict:
+        return {"txt": self.answer.to_json(),
+                "record": self.record.to_json() if self.record else None,
+                "record_error": self.record_error,
+                "fetched": self.fetched.to_json() if self.fetched else None,
+                "policy": self.policy.to_json() if self.policy else None,
+                "policy_error": self.policy_error}
+
+
+@collector("mta_sts")
+async def mta_sts_policy(ctx: DomainContext) -> MtaStsView:
+    answer = await ctx.dns.lookup(f"_mta-sts.{ctx.domain}", "TXT")
+    texts = [t for t in answer.records if mta_sts.is_sts_record(t)]
+    if not texts:
+        return MtaStsView(answer, None, None, None, None, None)
+    if len(texts) > 1:
+        return MtaStsView(answer, None, "more than one MTA-STS record", None, None, None)
+    try:
+        record = mta_sts.parse_sts_record(texts[0])
+    except mta_sts.StsRecordError as exc:
+        return MtaStsView(answer, None, str(exc), None, None, None)
+    client = await ctx.session.memo("http_client", _http_client(ctx))
+    fetched = await fetch_text(client, f"https://mta-sts.{ctx.domain}/.well-known/mta-sts.txt",
+                               limit=64 * 1024)
+    if fetched.error or fetched.status != 200:
+        return MtaStsView(answer, record, None, fetched, None,
+                          fetched.error or f"the policy URL answered HTTP {fetched.status}")
+    try:
+        policy = mta_sts.parse_sts_policy(fetched.body or "")
+    except mta_sts.StsPolicyError as exc:
+        return MtaStsView(answer, record, None, fetched, None, str(exc))
+    return MtaStsView(answer, record, None, fetched, policy, None)
+
+
+def _http_client(ctx: DomainContext):
+    async def make():
+        client = scan_http_client(ctx.config, ctx.dns)
+        ctx.session.closers.append(client.aclose)
+        return client
+
+    return make
+
+
+@dataclass(frozen=True)
+class TlsRptView:
+    answer: DnsAnswer
+    record: tls_rpt.TlsRptRecord | None
+    error: str | None
+
+    def to_json(self) -> dict:
+        return {"txt": self.answer.to_json(),
+                "record": self.record.to_json() if self.record else None, "error": self.error}
+
+
+@collector("tls_rpt")
+async def tls_rpt_record(ctx: DomainContext) -> TlsRptView:
+    answer = await ctx.dns.lookup(f"_smtp._tls.{ctx.domain}", "TXT")
+    texts = [t for t in answer.records if tls_rpt.is_tlsrpt_record(t)]
+    if not texts:
+        return TlsRptView(answer, None, None)
+    if len(texts) > 1:
+        return TlsRptView(answer, None, "more than one TLS-RPT record")
+    try:
+        return TlsRptView(answer, tls_rpt.parse_tlsrpt_record(texts[0]), None)
+    except tls_rpt.TlsRptError as exc:
+        return TlsRptView(answer, None, str(exc))
