@@ -182,18 +182,24 @@ def dkim(ev) -> Outcome:
     return Outcome(Status.INFO, "not-found", evidence, {"count": len(view.probed)})
 
 
+def _mail_record_precheck(ev, view, mx, what: str) -> Outcome | None:
+    """The shared first steps of checks on records that only matter for receiving mail."""
+    problem = (unavailable(view, what) or unavailable(mx, "the MX records")
+               or dns_error(view.answer, what))
+    if problem:
+        return problem
+    if not mx.receives_mail:
+        return Outcome(Status.INFO, "no-mail", view.to_json(), {"domain": ev.domain})
+    return None
+
+
 @check("email.mta_sts", area="email", severity=Severity.LOW, needs=("mta_sts", "mx"))
 def mta_sts(ev) -> Outcome:
     view, mx = ev["mta_sts"], ev["mx"]
-    problem = unavailable(view, "MTA-STS") or unavailable(mx, "the MX records")
-    if problem:
-        return problem
+    early = _mail_record_precheck(ev, view, mx, "the MTA-STS record")
+    if early:
+        return early
     evidence = view.to_json()
-    answer_problem = dns_error(view.answer, "the MTA-STS record")
-    if answer_problem:
-        return answer_problem
-    if not mx.receives_mail:
-        return Outcome(Status.INFO, "no-mail", evidence, {"domain": ev.domain})
     if view.record is None and view.record_error is None:
         return Outcome(Status.WARN, "missing", evidence, {})
     if view.record_error:
@@ -219,15 +225,10 @@ def mta_sts(ev) -> Outcome:
 @check("email.tls_rpt", area="email", severity=Severity.LOW, needs=("tls_rpt", "mx"))
 def tls_rpt(ev) -> Outcome:
     view, mx = ev["tls_rpt"], ev["mx"]
-    problem = unavailable(view, "TLS-RPT") or unavailable(mx, "the MX records")
-    if problem:
-        return problem
+    early = _mail_record_precheck(ev, view, mx, "the TLS-RPT record")
+    if early:
+        return early
     evidence = view.to_json()
-    answer_problem = dns_error(view.answer, "the TLS-RPT record")
-    if answer_problem:
-        return answer_problem
-    if not mx.receives_mail:
-        return Outcome(Status.INFO, "no-mail", evidence, {"domain": ev.domain})
     if view.error:
         return Outcome(Status.FAIL, "invalid", evidence, {"reason": view.error})
     if view.record is None:
