@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from functools import lru_cache
 
 import dns.rdata
 import dns.rdataclass
@@ -50,6 +51,13 @@ class ZoneDns:
         self.delay = delay
         self.queries: list[tuple[str, str]] = []
         self._names = set(self.zone)
+        for owner, rrs in self.zone.items():  # bad zone data fails here, not as a DNS error
+            for rdtype, text in rrs:
+                try:
+                    _presentation(rdtype.upper(), text)
+                except Exception as exc:
+                    raise ValueError(f"bad zone data at {owner}: {rdtype} {text!r}: {exc}") \
+                        from exc
 
     @property
     def query_counts(self) -> Counter[tuple[str, str]]:
@@ -79,15 +87,33 @@ class ZoneDns:
                 return DnsAnswer(qname, rdtype, NXDOMAIN, canonical_name=canonical)
             wanted = [text for kind, text in entries if kind.upper() == rdtype]
             if wanted:
-                records = tuple(sorted(_record_text(_rdata(rdtype, text)) for text in wanted))
+                records = tuple(sorted(_presentation(rdtype, text) for text in wanted))
                 return DnsAnswer(qname, rdtype, NOERROR, records, canonical_name=canonical)
             cnames = [text for kind, text in entries if kind.upper() == "CNAME"]
             if not cnames or rdtype == "CNAME":
                 break
-            current = normalise_name(_record_text(_rdata("CNAME", cnames[0])))
+            current = normalise_name(_presentation("CNAME", cnames[0]))
             canonical = current
         return DnsAnswer(qname, rdtype, NOERROR, canonical_name=canonical)
 
 
-def _rdata(rdtype: str, text: str):
-    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), text)
+def txt_rdata(text: str) -> str:
+    """Zone-file rdata for a TXT record holding ``text``: 255-octet strings, escaped."""
+    data = text.encode("utf-8")
+    chunks = [data[i:i + 255] for i in range(0, len(data), 255)] or [b""]
+    return " ".join('"' + "".join(_escape(b) for b in chunk) + '"' for chunk in chunks)
+
+
+def _escape(octet: int) -> str:
+    if octet in (0x22, 0x5C):  # '"' and backslash
+        return "\\" + chr(octet)
+    if 0x20 <= octet <= 0x7E:
+        return chr(octet)
+    return f"\\{octet:03d}"
+
+
+@lru_cache(maxsize=4096)
+def _presentation(rdtype: str, text: str) -> str:
+    """The record as DnsAnswer.records holds it (see cyberbasics.net.dns._record_text)."""
+    rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), text)
+    return _record_text(rdata)

@@ -166,13 +166,18 @@ class DnsClient:
         ``server`` asks one given server (say, a domain's own nameserver) instead of the
         configured resolvers; the caller is responsible for having checked that address.
         """
+        return await asyncio.shield(self.prefetch(name, rdtype, dnssec=dnssec, server=server))
+
+    def prefetch(self, name: str, rdtype: str, *, dnssec: bool = False,
+                 server: tuple[str, int] | None = None) -> asyncio.Task[DnsAnswer]:
+        """Start the query now (if not asked yet) and return its task; `lookup` awaits it."""
         key = (normalise_name(name), rdtype.upper(), dnssec, server)
         task = self._answers.get(key)
         if task is None:
             # The query runs on its own, so one asker giving up never cancels it for others.
             task = asyncio.ensure_future(self._ask(key[0], key[1], dnssec, server))
             self._answers[key] = task
-        return await asyncio.shield(task)
+        return task
 
     async def _ask(self, name: str, rdtype: str, dnssec: bool, server) -> DnsAnswer:
         try:

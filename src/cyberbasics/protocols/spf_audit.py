@@ -18,6 +18,7 @@ from cyberbasics.protocols.spf_eval import (
     MAX_DNS_TERMS,
     MAX_MX_NAMES,
     MAX_VOID_LOOKUPS,
+    expand_static,
     initial_domain,
     target_name,
 )
@@ -26,9 +27,7 @@ from cyberbasics.protocols.spf_syntax import (
     Mechanism,
     SpfRecord,
     SpfSyntaxError,
-    has_macros,
     is_spf_record,
-    literal_text,
     macro_tokens,
     parse_record,
 )
@@ -267,7 +266,7 @@ class _Audit:
                 followers.append(("redirect", redirect.text, redirect.value))
 
         # Warm the cache for every target at once, then walk in record order.
-        targets = [self._static_target(spec, domain) for _, _, spec in followers]
+        targets = [_static_target(spec, domain) for _, _, spec in followers]
         for target in targets:
             if target and target not in here and self.can_fetch(target):
                 self.fetch(target)
@@ -279,16 +278,9 @@ class _Audit:
         return SpfPolicyNode(domain, via, term, "ok", record.text, None, lookups,
                              sum(void_results), tuple(children))
 
-    @staticmethod
-    def _static_target(spec: str, domain: str) -> str | None:
-        tokens = macro_tokens(spec)
-        if has_macros(tokens):
-            return None
-        return target_name(literal_text(tokens))
-
     async def _follow(self, via: str, text: str, spec: str, target: str | None, domain: str,
                       here: tuple[str, ...]) -> SpfPolicyNode:
-        if has_macros(macro_tokens(spec)):
+        if expand_static(macro_tokens(spec), domain) is None:
             self.warn(f"{text} in the record of {domain} uses macros, so its target depends on "
                       "the message and is not followed")
             self.unknown = True
@@ -310,9 +302,13 @@ class _Audit:
     async def _probe(self, mech: Mechanism, domain: str) -> int:
         """1 when an a/mx/exists target has no data for any client (a void lookup), else 0."""
         spec = mech.domain_spec
-        if spec is not None and has_macros(macro_tokens(spec)):
-            return 0  # depends on the message
-        target = target_name(literal_text(macro_tokens(spec))) if spec else domain
+        if spec is None:
+            target: str | None = domain
+        else:
+            expanded = expand_static(macro_tokens(spec), domain)
+            if expanded is None:
+                return 0  # depends on the message
+            target = target_name(expanded)
         if target is None:
             return 1
         self.probes += 1
@@ -337,6 +333,12 @@ class _Audit:
             self.unknown = True
             return 0
         return int(not any(answer.records for answer in answers))
+
+
+def _static_target(spec: str, domain: str) -> str | None:
+    """The target of a domain-spec that needs no message (None if it does, or is invalid)."""
+    expanded = expand_static(macro_tokens(spec), domain)
+    return None if expanded is None else target_name(expanded)
 
 
 def _nested_message(via: str, term: str | None, fetched: _Fetched) -> str:

@@ -215,14 +215,15 @@ def target_name(text: str) -> str | None:
     """A <target-name> ready to query, or None when no DNS query can be made from it.
 
     One trailing dot is ignored; a name over 253 characters loses labels from the
-    left until it fits (§7.3); empty or over-long labels make it unusable.
+    left until it fits (§7.3); empty or over-long labels, and characters outside
+    US-ASCII (names must be A-labels), make it unusable.
     """
     name = text[:-1] if text.endswith(".") else text
     while len(name) > 253 and "." in name:
         name = name.split(".", 1)[1]
-    if not name or len(name) > 253:
+    if not name or len(name) > 253 or not name.isascii():
         return None
-    if any(not label or len(label.encode("utf-8")) > 63 for label in name.split(".")):
+    if any(not label or len(label) > 63 for label in name.split(".")):
         return None
     return name.lower()
 
@@ -256,6 +257,25 @@ def transform(value: str, macro: MacroExpand) -> str:
     if macro.digits is not None and macro.digits < len(parts):
         parts = parts[-macro.digits:]
     return ".".join(parts)
+
+
+def expand_static(tokens: tuple[MacroToken, ...], domain: str) -> str | None:
+    """Expand a macro-string whose only macros are %{d...}, which need no message.
+
+    Returns None when another macro letter makes the value depend on the message.
+    """
+    parts: list[str] = []
+    for token in tokens:
+        if isinstance(token, str):
+            parts.append(token)
+        elif isinstance(token, MacroExpand):
+            if token.letter.lower() != "d":
+                return None
+            value = transform(domain, token)
+            parts.append(quote(value, safe="") if token.letter.isupper() else value)
+        else:
+            parts.append(token.value)
+    return "".join(parts)
 
 
 async def _macro_value(ctx: _Context, letter: str, domain: str) -> str:

@@ -154,16 +154,6 @@ def macro_tokens(text: str, letters: str = DOMAIN_MACRO_LETTERS,
     return tokenize_macro_string(text, letters=letters, allow_space=allow_space)
 
 
-def has_macros(tokens: tuple[MacroToken, ...]) -> bool:
-    return any(isinstance(token, MacroExpand) for token in tokens)
-
-
-def literal_text(tokens: tuple[MacroToken, ...]) -> str:
-    """The text of a macro-string without MacroExpand tokens (escapes expanded)."""
-    return "".join(t if isinstance(t, str) else t.value for t in tokens
-                   if not isinstance(t, MacroExpand))
-
-
 def parse_domain_spec(text: str, *, what: str, term: str | None = None,
                       base: int | None = None) -> tuple[MacroToken, ...]:
     """Check ``domain-spec = macro-string domain-end`` (§7.1) and return its tokens."""

@@ -59,6 +59,7 @@ async def dnssec(ctx: DomainContext) -> DnssecView:
     top = anchors.closest_to(target)
     if top is None:
         return DnssecView(ERROR, f"no trust anchor covers {ctx.domain}", ())
+    _prefetch_chain(ctx, top, target)
     zone = await _anchor_keys(ctx, anchors, top)
     chain = [_text(top)]
     if zone.state != SECURE:
@@ -79,6 +80,18 @@ async def dnssec(ctx: DomainContext) -> DnssecView:
         return DnssecView(BOGUS if soa.ok else ERROR, problem, tuple(chain))
     return DnssecView(SECURE, f"the chain of trust validates from {chain[0]} down to "
                               f"{ctx.domain}", tuple(chain))
+
+
+def _prefetch_chain(ctx: DomainContext, top, target) -> None:
+    """Ask every key and DS the walk may need at once: validation is sequential, the
+    round trips need not be (the DNS client keeps the answers)."""
+    names = [target.split(depth)[1] for depth in range(len(top), len(target) + 1)]
+    for name in names:
+        text = _text(name)
+        ctx.dns.prefetch(text, "DNSKEY", dnssec=True)
+        if name != top:
+            ctx.dns.prefetch(text, "DS", dnssec=True)
+    ctx.dns.prefetch(ctx.domain, "SOA", dnssec=True)
 
 
 async def _anchor_keys(ctx: DomainContext, anchors: TrustAnchors, owner) -> _ZoneKeys:

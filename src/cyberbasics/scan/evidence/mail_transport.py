@@ -50,13 +50,18 @@ async def _probe_host(ctx: DomainContext, host: MxHost) -> StarttlsProbe:
         return StarttlsProbe(host.name, host.addresses[0], stage="connect",
                              error=refusal_reason(host.addresses[0], lab=ctx.config.lab))
     address = sorted(allowed, key=lambda a: ":" in a)[0]
-    probe = await _smtp_session(ctx, host.name, address, verify=True)
-    if probe.certificate_valid is False:
-        # Learn the protocol version anyway, over a connection that does not verify.
-        unverified = await _smtp_session(ctx, host.name, address, verify=False)
-        probe = StarttlsProbe(**{**probe.__dict__, "tls_version": unverified.tls_version,
-                                 "cipher": unverified.cipher})
-    return probe
+
+    async def probe() -> StarttlsProbe:
+        result = await _smtp_session(ctx, host.name, address, verify=True)
+        if result.certificate_valid is False:
+            # Learn the protocol version anyway, over a connection that does not verify.
+            unverified = await _smtp_session(ctx, host.name, address, verify=False)
+            result = StarttlsProbe(**{**result.__dict__, "tls_version": unverified.tls_version,
+                                      "cipher": unverified.cipher})
+        return result
+
+    # Many domains share a provider's mail servers: probe each (name, address) once a batch.
+    return await ctx.session.memo(f"starttls:{host.name}:{address}", probe)
 
 
 async def _smtp_session(ctx: DomainContext, name: str, address: str, *,
