@@ -16,6 +16,7 @@ RECORDS = {
     "mx.example.com": [("A", "127.0.0.5"), ("AAAA", "::1")],
     "www.example.com": [("CNAME", "example.com.")],
     "x._report._dmarc.example.com": [("TXT", '"v=DMARC1"')],
+    "*.wild.example.com": [("TXT", '"v=DMARC1"')],
     "big.example.com": [("TXT", " ".join(f'"{"x" * 200}"' for _ in range(12)))],
 }
 
@@ -114,3 +115,10 @@ async def test_malformed_queries_do_not_kill_the_server(server):
 def test_lab_refuses_non_loopback_binding():
     with pytest.raises(ValueError):
         LabDnsServer(LabZoneSet([]), host="0.0.0.0")
+
+
+async def test_wildcards_synthesise_answers(server):
+    client = DnsClient([server.address], timeout=1)
+    assert (await client.lookup("a.b.wild.example.com", "TXT")).records == ("v=DMARC1",)
+    assert (await client.lookup("x.wild.example.com", "A")).rcode == "NOERROR"
+    assert (await client.lookup("wild.example.com", "TXT")).rcode == "NOERROR"  # an ENT

@@ -173,18 +173,21 @@ class LabDnsServer:
         answer: list[dns.rrset.RRset] = []
         for _ in range(_MAX_CNAME_CHAIN):
             node = zone.get_node(qname)
+            owner = qname
             if node is None:
-                rcode = dns.rcode.NOERROR if self._is_empty_non_terminal(zone, qname) \
-                    else dns.rcode.NXDOMAIN
-                return _Answer(rcode, answer, self._soa(zone, want_dnssec))
+                if self._is_empty_non_terminal(zone, qname):
+                    return _Answer(dns.rcode.NOERROR, answer, self._soa(zone, want_dnssec))
+                node = self._wildcard(zone, qname)
+                if node is None:
+                    return _Answer(dns.rcode.NXDOMAIN, answer, self._soa(zone, want_dnssec))
             rdataset = node.get_rdataset(dns.rdataclass.IN, qtype)
             if rdataset is not None:
-                answer.extend(self._with_signatures(node, qname, rdataset, want_dnssec))
+                answer.extend(self._with_signatures(node, owner, rdataset, want_dnssec))
                 return _Answer(dns.rcode.NOERROR, answer, [])
             cname = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
             if cname is None or qtype == dns.rdatatype.CNAME:
                 return _Answer(dns.rcode.NOERROR, answer, self._soa(zone, want_dnssec))
-            answer.extend(self._with_signatures(node, qname, cname, want_dnssec))
+            answer.extend(self._with_signatures(node, owner, cname, want_dnssec))
             qname = cname[0].target
             zone = self.zones.zone_for(qname)
             if zone is None:
@@ -203,6 +206,14 @@ class LabDnsServer:
         node = zone.get_node(zone.origin)
         soa = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.SOA)
         return self._with_signatures(node, zone.origin, soa, want_dnssec)
+
+    def _wildcard(self, zone, qname: dns.name.Name):
+        """The node of the wildcard that synthesises qname (RFC 4592), if there is one."""
+        encloser = qname.parent()
+        while len(encloser) > len(zone.origin) and zone.get_node(encloser) is None \
+                and not self._is_empty_non_terminal(zone, encloser):
+            encloser = encloser.parent()
+        return zone.get_node(dns.name.Name((b"*", *encloser.labels)))
 
     def _is_empty_non_terminal(self, zone, qname: dns.name.Name) -> bool:
         names = self._names_cache.get(id(zone))

@@ -83,13 +83,14 @@ class LabZoneSet:
 
     def zone_for(self, qname: dns.name.Name, *, parent_side: bool = False):
         """The deepest zone that holds qname; for DS, the zone above the cut."""
-        best = None
-        for origin, zone in self.zones.items():
-            if parent_side and origin == qname and qname != dns.name.root:
-                continue
-            if qname.is_subdomain(origin) and (best is None or len(origin) > len(best.origin)):
-                best = zone
-        return best
+        name = qname.parent() if parent_side and qname != dns.name.root else qname
+        while True:
+            zone = self.zones.get(name)
+            if zone is not None:
+                return zone
+            if name == dns.name.root:
+                return None
+            name = name.parent()
 
     def trust_anchor_text(self) -> str:
         """The anchors in zone-file form, as `--trust-anchor` reads them."""
