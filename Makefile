@@ -23,11 +23,11 @@ lab: install
 	$(BIN)/cyberbasics lab
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 fmt: install
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 test: install lint
 	$(BIN)/python -m pytest -q

@@ -38,6 +38,8 @@ def test_a_url_says_what_was_scanned():
     ("https://192.0.2.1/admin", "ip_address"),
     ("https:///nohost", "invalid_domain"),
     ("example.123", "invalid_domain"),
+    ("[/", "invalid_domain"),  # found by Hypothesis: urlsplit raised
+    ("http://[::1/x", "invalid_domain"),
 ])
 def test_rejected_inputs_say_why(text, code):
     with pytest.raises(InvalidTarget) as caught:

@@ -8,7 +8,9 @@ depend on that, and so does an advisor who wants a scan to use one resolver.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +23,8 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+
+from . import wire
 
 # Outcome of one query. NOERROR with no records is a "no data" answer.
 NOERROR = "NOERROR"
@@ -137,7 +141,9 @@ class DnsClient:
 
     One client serves a whole batch of domains, so a name many domains share (an
     SPF include, an MX host, a parent zone's keys) is asked once; concurrent askers
-    of the same name wait for the same query.
+    of the same name wait for the same query. Plain lookups use the compact codec in
+    `wire` over a small pool of UDP sockets; DNSSEC lookups and truncated answers go
+    through dnspython (over TCP for the latter).
     """
 
     def __init__(
@@ -156,6 +162,7 @@ class DnsClient:
         self.queries_sent = 0
         self._answers: dict[tuple, asyncio.Task[DnsAnswer]] = {}
         self._slots = asyncio.Semaphore(max_in_flight)
+        self._udp = _UdpPool()
 
     async def lookup(
         self, name: str, rdtype: str, *, dnssec: bool = False,
@@ -166,7 +173,10 @@ class DnsClient:
         ``server`` asks one given server (say, a domain's own nameserver) instead of the
         configured resolvers; the caller is responsible for having checked that address.
         """
-        return await asyncio.shield(self.prefetch(name, rdtype, dnssec=dnssec, server=server))
+        task = self.prefetch(name, rdtype, dnssec=dnssec, server=server)
+        if task.done():
+            return task.result()
+        return await asyncio.shield(task)
 
     def prefetch(self, name: str, rdtype: str, *, dnssec: bool = False,
                  server: tuple[str, int] | None = None) -> asyncio.Task[DnsAnswer]:
@@ -179,16 +189,17 @@ class DnsClient:
             self._answers[key] = task
         return task
 
+    def close(self) -> None:
+        self._udp.close()
+
     async def _ask(self, name: str, rdtype: str, dnssec: bool, server) -> DnsAnswer:
+        qtype = wire.TYPES.get(rdtype) or wire.DNSSEC_TYPES.get(rdtype)
         try:
-            query = dns.message.make_query(
-                name or ".", rdtype, want_dnssec=dnssec, use_edns=0, payload=1232
-            )
-        except (dns.exception.DNSException, ValueError) as exc:
+            qname = wire.encode_name(name)
+            if qtype is None:
+                qtype = dns.rdatatype.from_text(rdtype)
+        except (dns.exception.DNSException, ValueError, UnicodeError) as exc:
             return DnsAnswer(name, rdtype, ERROR, error=f"not a valid DNS query: {exc}")
-        if dnssec:
-            # We validate ourselves: a validating upstream must not hide bogus data.
-            query.flags |= dns.flags.CD
         last_error = "no nameserver answered"
         servers = [server] if server else self.nameservers
         first = random.randrange(len(servers))
@@ -197,19 +208,148 @@ class DnsClient:
             async with self._slots:
                 self.queries_sent += 1
                 try:
-                    reply, _ = await dns.asyncquery.udp_with_fallback(
-                        query, host, timeout=self.timeout, port=port
-                    )
-                except dns.exception.Timeout:
+                    answer = await self._exchange(name, rdtype, qname, qtype, dnssec, host, port)
+                except (dns.exception.Timeout, TimeoutError):
                     last_error = f"no answer from {host} within {self.timeout:g} s"
                     continue
                 except (dns.exception.DNSException, OSError, ValueError) as exc:
                     last_error = f"bad answer from {host}: {exc.__class__.__name__}: {exc}"
                     continue
-            answer = answer_from_message(name or ".", rdtype, reply)
             if answer.rcode in (SERVFAIL, REFUSED) and attempt + 1 < self.attempts:
                 last_error = answer.error or last_error
                 continue
             return answer
         rcode = TIMEOUT if "within" in last_error else ERROR
         return DnsAnswer(name, rdtype, rcode, error=last_error)
+
+    async def _exchange(self, name: str, rdtype: str, qname: bytes, qtype: int, dnssec: bool,
+                        host: str, port: int) -> DnsAnswer:
+        data = await self._udp.exchange(host, port, qname, qtype, dnssec, self.timeout)
+        if not dnssec and rdtype in wire.TYPES:
+            reply = wire.parse_reply(data)
+            if not reply.truncated:
+                return answer_from_reply(name, rdtype, qtype, reply)
+        else:
+            message = dns.message.from_wire(data)
+            if not message.flags & dns.flags.TC:
+                return answer_from_message(name or ".", rdtype, message)
+        # Truncated over UDP: ask again over TCP.
+        query = dns.message.make_query(name or ".", rdtype, want_dnssec=dnssec, use_edns=0,
+                                       payload=wire.EDNS_PAYLOAD)
+        if dnssec:
+            query.flags |= dns.flags.CD
+        message = await dns.asyncquery.tcp(query, host, timeout=self.timeout, port=port)
+        return answer_from_message(name or ".", rdtype, message)
+
+
+def answer_from_reply(name: str, rdtype: str, qtype: int, reply: wire.Reply) -> DnsAnswer:
+    """Evidence from a reply read by the compact codec, following a CNAME chain."""
+    rcode = reply.rcode
+    if rcode not in (NOERROR, NXDOMAIN):
+        known = rcode if rcode in (SERVFAIL, REFUSED) else ERROR
+        return DnsAnswer(name, rdtype, known, error=f"server answered {rcode}")
+    current = wire.read_name(reply.question, 0)[0]  # in the codec's (escaped) form
+    canonical = None
+    for _ in range(_MAX_CNAME_CHAIN):
+        found = sorted(text for owner, rtype, text in reply.records
+                       if owner == current and rtype == qtype)
+        if found:
+            return DnsAnswer(name, rdtype, NOERROR, tuple(found), None, canonical,
+                             reply.authenticated)
+        targets = [text for owner, rtype, text in reply.records
+                   if owner == current and rtype == 5]
+        if not targets or qtype == 5:
+            break
+        current = canonical = targets[0]
+    return DnsAnswer(name, rdtype, rcode, (), None, canonical, reply.authenticated)
+
+
+class _UdpPool:
+    """A few long-lived UDP sockets shared by all queries, matched by id, server and
+    question; far cheaper than a socket per query. The random id and the random choice
+    of socket (each with its own source port) keep off-path spoofing hard."""
+
+    SOCKETS = 8
+
+    def __init__(self):
+        self._sockets: dict[int, list[_UdpSocket]] = {}
+
+    async def exchange(self, host: str, port: int, qname: bytes, qtype: int, dnssec: bool,
+                       timeout: float) -> bytes:
+        """Send one query and return the raw reply to exactly that question."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sockets = self._sockets.get(family)
+        if sockets is None:
+            sockets = self._sockets[family] = [None] * self.SOCKETS
+        slot = random.randrange(self.SOCKETS)
+        sock = sockets[slot]
+        if sock is None or sock.transport is None or sock.transport.is_closing():
+            loop = asyncio.get_running_loop()
+            local = ("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0)
+            transport, sock = await loop.create_datagram_endpoint(_UdpSocket, local_addr=local,
+                                                                  family=family)
+            with contextlib.suppress(OSError):  # bursts of replies must not overflow it
+                transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET,
+                                                              socket.SO_RCVBUF, 1 << 20)
+            sockets[slot] = sock
+        return await sock.exchange((host, port), qname, qtype, dnssec, timeout)
+
+    def close(self) -> None:
+        for sockets in self._sockets.values():
+            for sock in sockets:
+                if sock is not None and sock.transport is not None:
+                    sock.transport.close()
+        self._sockets.clear()
+
+
+class _UdpSocket(asyncio.DatagramProtocol):
+    def __init__(self):
+        self.transport = None
+        self._pending: dict[tuple, tuple[asyncio.Future, bytes, int]] = {}
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    async def exchange(self, address: tuple[str, int], qname: bytes, qtype: int, dnssec: bool,
+                       timeout: float) -> bytes:
+        loop = asyncio.get_running_loop()
+        for _ in range(8):
+            qid = random.getrandbits(16)
+            key = (qid, address)
+            if key not in self._pending:
+                break
+        future = loop.create_future()
+        self._pending[key] = (future, qname.lower(), qtype)
+        try:
+            self.transport.sendto(wire.build_query(qid, qname, qtype, dnssec=dnssec), address)
+            async with asyncio.timeout(timeout):
+                return await future
+        finally:
+            self._pending.pop(key, None)
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        if len(data) < 2:
+            return
+        key = (int.from_bytes(data[:2], "big"), (addr[0], addr[1]))
+        pending = self._pending.get(key)
+        if pending is None:
+            return  # not ours, or too late
+        future, qname, qtype = pending
+        if future.done():
+            return
+        try:
+            _, is_response, question, answered_type = wire.read_question(data)
+        except wire.WireError as exc:
+            future.set_exception(exc)
+            return
+        if not is_response or question.lower() != qname or answered_type != qtype:
+            return  # not a reply to our question: keep waiting for one
+        future.set_result(data)
+
+    def error_received(self, exc) -> None:
+        pass  # an ICMP error names no query; the query it concerns times out instead
+
+    def connection_lost(self, exc) -> None:
+        for future, _, _ in list(self._pending.values()):
+            if not future.done():
+                future.set_exception(exc or ConnectionError("socket closed"))

@@ -103,7 +103,7 @@ def render(check: Check, outcome: Outcome, language: str = "en") -> Finding:
         summary = outcome.result
     return Finding(check.id, check.area, outcome.status, _severity(check, outcome.status),
                    outcome.result, texts["title"], summary, texts.get("why", ""),
-                   texts.get("fix", ""), _jsonable(outcome.evidence))
+                   texts.get("fix", ""), outcome.evidence)
 
 
 def _severity(check: Check, status: Status) -> Severity:
@@ -114,18 +114,6 @@ def _severity(check: Check, status: Status) -> Severity:
         order = list(Severity)
         return order[max(1, order.index(check.severity) - 1)]
     return Severity.INFO
-
-
-def _jsonable(value):
-    if hasattr(value, "to_json"):
-        return value.to_json()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 def _rfc3339(moment: dt.datetime) -> str:

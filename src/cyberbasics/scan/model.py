@@ -30,6 +30,7 @@ class Outcome:
 
     status: Status
     result: str  # text key, e.g. "spf-missing"; stable, drives the wording
+    # JSON-ready (built from the evidence types' to_json()), so results serialise as they are.
     evidence: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)  # values the text interpolates
 

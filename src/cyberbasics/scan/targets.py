@@ -32,8 +32,10 @@ def parse_target(text: str) -> Target:
     notice = None
     host = text
     if "://" in text or "/" in text or "?" in text:
-        parts = urlsplit(text if "://" in text else "//" + text)
-        host = parts.hostname or ""
+        try:
+            host = urlsplit(text if "://" in text else "//" + text).hostname or ""
+        except ValueError:  # e.g. an unclosed "[" of an IPv6 literal
+            host = ""
         if not host:
             raise InvalidTarget("invalid_domain", f"{raw!r} is not a domain or web address.")
         notice = "web address"
