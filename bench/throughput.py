@@ -86,7 +86,8 @@ def run_ours(info: dict, processes: int, concurrency: int) -> dict:
             "domains": sum(r["domains"] for r in reports),
             "failed": sum(r["failed"] for r in reports), "statuses": statuses,
             "peak_rss_mb": max(r["peak_rss_mb"] for r in reports), "processes": processes,
-            "p50_ms": max(r["p50_ms"] for r in reports), "p99_ms": max(r["p99_ms"] for r in reports),
+            "p50_ms": max(r["p50_ms"] for r in reports),
+            "p99_ms": max(r["p99_ms"] for r in reports),
             "max_ms": max(r["max_ms"] for r in reports)}
 
 

@@ -1,5 +1,7 @@
 """The compact DNS codec must read exactly what dnspython reads, and never crash."""
 
+import contextlib
+
 import dns.flags
 import dns.message
 import dns.name
@@ -75,10 +77,8 @@ def test_queries_read_back_with_dnspython(name, rdtype, dnssec, qid):
 
 @given(st.binary(max_size=600))
 def test_garbage_is_rejected_cleanly(data):
-    try:
+    with contextlib.suppress(wire.WireError):
         wire.parse_reply(data)
-    except wire.WireError:
-        pass
 
 
 @settings(max_examples=300)
@@ -89,10 +89,8 @@ def test_mutated_replies_are_rejected_cleanly(records, data):
         position = data.draw(st.integers(0, len(message) - 1))
         message[position] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(0, len(message)))
-    try:
+    with contextlib.suppress(wire.WireError):
         wire.parse_reply(bytes(message[:cut]))
-    except wire.WireError:
-        pass
 
 
 def test_compression_loops_are_caught():
