@@ -13,18 +13,21 @@ import random
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import dns.asyncquery
 import dns.exception
 import dns.flags
-import dns.message
 import dns.name
 import dns.rcode
-import dns.rdataclass
 import dns.rdatatype
-import dns.rrset
 
+# dns.message and dns.asyncquery are imported where used: they pull in an HTTP stack for
+# DNS over HTTPS, which `cyberbasics spf check` (started by mail filters) must not pay for.
 from . import wire
+
+if TYPE_CHECKING:
+    from dns.message import Message
+    from dns.rrset import RRset
 
 # Outcome of one query. NOERROR with no records is a "no data" answer.
 NOERROR = "NOERROR"
@@ -49,8 +52,8 @@ class DnsAnswer:
     canonical_name: str | None = None  # target of a CNAME chain, when there was one
     authenticated: bool = False  # the reply's AD flag (meaningful from a validating resolver)
     # The raw dnspython objects, for DNSSEC validation; never compared or serialised.
-    rrset: dns.rrset.RRset | None = field(default=None, compare=False, repr=False)
-    rrsigs: dns.rrset.RRset | None = field(default=None, compare=False, repr=False)
+    rrset: RRset | None = field(default=None, compare=False, repr=False)
+    rrsigs: RRset | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -104,7 +107,7 @@ def _record_text(rdata) -> str:
     return rdata.to_text()
 
 
-def answer_from_message(name: str, rdtype: str, reply: dns.message.Message) -> DnsAnswer:
+def answer_from_message(name: str, rdtype: str, reply: Message) -> DnsAnswer:
     """Turn a reply into evidence, following a CNAME chain inside the answer section."""
     rcode = dns.rcode.to_text(reply.rcode())
     authenticated = bool(reply.flags & dns.flags.AD)
@@ -230,10 +233,15 @@ class DnsClient:
             if not reply.truncated:
                 return answer_from_reply(name, rdtype, qtype, reply)
         else:
+            import dns.message
+
             message = dns.message.from_wire(data)
             if not message.flags & dns.flags.TC:
                 return answer_from_message(name or ".", rdtype, message)
         # Truncated over UDP: ask again over TCP.
+        import dns.asyncquery
+        import dns.message
+
         query = dns.message.make_query(name or ".", rdtype, want_dnssec=dnssec, use_edns=0,
                                        payload=wire.EDNS_PAYLOAD)
         if dnssec:
