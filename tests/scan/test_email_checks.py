@@ -203,3 +203,23 @@ async def test_unreachable_mta_sts_policy_is_could_not_check(world):
     [result] = await scan_domains(["bakery.example"],
                                   replace(config, port_map={**config.port_map, 443: 9}))
     assert str(result.findings[0].status) == "error"
+
+
+async def test_mail_server_stuck_on_old_tls_fails(tmp_path):
+    import ssl
+
+    from cyberbasics.lab.ca import LabCA
+    from cyberbasics.lab.smtp import LabSmtpServer
+
+    ca = LabCA.create(tmp_path / "ca")
+    cert = ca.issue(["mx.old.com"])
+    async with LabSmtpServer(hostname="mx.old.com", host="127.0.12.1", tls=cert,
+                             min_tls_version=ssl.TLSVersion.TLSv1,
+                             max_tls_version=ssl.TLSVersion.TLSv1_1) as smtp:
+        specs = [zone("old.com", {"old.com": [("MX", "10 mx.old.com.")],
+                                  "mx.old.com": [("A", "127.0.12.1")]})]
+        found = await findings_for(specs, "old.com", tmp_path, checks=["email.starttls"],
+                                   port_map={25: smtp.port}, ca_file=ca.cert_path)
+    finding = found["email.starttls"]
+    assert (str(finding.status), finding.result) == ("fail", "old-tls"), finding.summary
+    assert "TLSv1.1" in finding.summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,18 +26,24 @@ async def open_checked(
 
 
 def client_tls_context(ca_file: Path | None, *, verify: bool = True) -> ssl.SSLContext:
-    """A client context trusting the system roots plus the configured CA file."""
+    """A client context trusting the system roots plus the configured CA file.
+
+    It accepts protocol versions down to TLS 1.0 and weak parameters, because a scan must
+    see (and report) what a server offers, not fail to connect to an outdated one.
+    """
     return _context(str(ca_file) if ca_file else None, verify)
 
 
 @lru_cache(maxsize=8)
 def _context(ca_file: str | None, verify: bool) -> ssl.SSLContext:
-    if not verify:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
     context = ssl.create_default_context()
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():  # deliberately old: we must see outdated servers
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
     return context
