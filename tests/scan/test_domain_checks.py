@@ -90,3 +90,10 @@ async def test_caa_is_inherited_from_the_parent_and_missing_is_warn(tmp_path):
     found = await findings_for(specs, "nocaa.com", tmp_path, checks=["domain.caa"],
                                faults={"nocaa.com/caa": "servfail"})
     assert str(found["domain.caa"].status) == "error"
+
+
+async def test_every_nameserver_lame_fails(tmp_path):
+    specs = [ZoneSpec("void.com", {})]  # ns1/ns2.void.com have no address
+    found = await findings_for(specs, "void.com", tmp_path, checks=["domain.nameservers"])
+    assert (str(found["domain.nameservers"].status), found["domain.nameservers"].result) == \
+        ("fail", "lame")

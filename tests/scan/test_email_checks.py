@@ -223,3 +223,21 @@ async def test_mail_server_stuck_on_old_tls_fails(tmp_path):
     finding = found["email.starttls"]
     assert (str(finding.status), finding.result) == ("fail", "old-tls"), finding.summary
     assert "TLSv1.1" in finding.summary
+
+
+async def test_mx_dns_error_is_could_not_check(tmp_path):
+    specs = [zone("shop.com", {"shop.com": [("MX", "10 mx.shop.com.")]})]
+    assert (await status_of(specs, "shop.com", "email.mx", tmp_path,
+                            faults={"shop.com/mx": "servfail"}))[0] == "error"
+
+
+async def test_spf_all_dns_error_is_could_not_check(tmp_path):
+    specs = [zone("shop.com", {"shop.com": [txt("v=spf1 -all")]})]
+    assert (await status_of(specs, "shop.com", "email.spf.all", tmp_path,
+                            faults={"shop.com/txt": "drop"}))[0] == "error"
+
+
+async def test_spf_lookups_dns_error_at_the_record_is_could_not_check(tmp_path):
+    specs = [zone("shop.com", {"shop.com": [txt("v=spf1 -all")]})]
+    assert (await status_of(specs, "shop.com", "email.spf.lookups", tmp_path,
+                            faults={"shop.com/txt": "servfail"}))[0] == "error"

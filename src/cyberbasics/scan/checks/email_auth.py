@@ -22,13 +22,18 @@ def spf_record(ev) -> Outcome:
     if report.status == "ok":
         return Outcome(Status.PASS, "ok", evidence, {"record": report.records[0]})
     if report.status == "dns_error":
-        return Outcome(Status.ERROR, "could-not-check", evidence,
-                       {"what": "the SPF record", "reason": report.error})
+        return _spf_dns_error(report)
     if report.status == "multiple":
         return Outcome(Status.FAIL, "multiple", evidence, {"count": len(report.records)})
     if report.status == "syntax_error":
         return Outcome(Status.FAIL, "syntax-error", evidence, {"reason": report.error})
     return Outcome(Status.FAIL, "missing", evidence, {"domain": ev.domain})
+
+
+def _spf_dns_error(report) -> Outcome:
+    return Outcome(Status.ERROR, "could-not-check", {"records": list(report.records),
+                                                      "status": report.status},
+                   {"what": "the SPF record", "reason": report.error})
 
 
 @check("email.spf.lookups", area="email", severity=Severity.MEDIUM, needs=("spf",))
@@ -41,6 +46,8 @@ def spf_lookups(ev) -> Outcome:
                 if k in ("lookups", "lookup_limit", "lookup_status", "void_lookups",
                          "void_limit", "void_status", "loops", "nested_errors", "tree")}
     params = {"lookups": report.lookups, "voids": report.void_lookups}
+    if report.status == "dns_error":
+        return _spf_dns_error(report)
     if report.status != "ok":
         return Outcome(Status.INFO, "no-record", evidence, {})
     if "over_limit" in (report.lookup_status, report.void_status) or report.loops:
@@ -61,6 +68,8 @@ def spf_all(ev) -> Outcome:
         return problem
     evidence = {"all_qualifier": report.all_qualifier, "all_domain": report.all_domain,
                 "record": report.records[0] if report.records else None}
+    if report.status == "dns_error":
+        return _spf_dns_error(report)
     if report.status != "ok":
         return Outcome(Status.INFO, "no-record", evidence, {})
     if report.all_qualifier in ("-", "~"):
