@@ -51,7 +51,8 @@ def scan_shard(conn, info: dict, domains: list[str], concurrency: int) -> None:
     statuses: dict[str, int] = {}
     for result in results:
         for finding in result.findings:
-            statuses[finding.status] = statuses.get(finding.status, 0) + 1
+            status = str(finding.status)
+            statuses[status] = statuses.get(status, 0) + 1
     durations = sorted(r.duration_ms for r in results)
     conn.send({"wall_s": wall, "cpu_s": _cpu() - cpu_before, "queries": queries,
                "p50_ms": durations[len(durations) // 2],

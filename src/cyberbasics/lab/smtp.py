@@ -13,6 +13,7 @@ import collections
 import ssl
 from dataclasses import dataclass, field
 
+import cyberbasics.net.connect  # noqa: F401 - quiets asyncio's start_tls EOF warning
 from cyberbasics.lab.ca import IssuedCert
 from cyberbasics.lab.faults import LoopbackServer
 

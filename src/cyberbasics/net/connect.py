@@ -4,6 +4,7 @@ configuration maps to, within the operation timeout. Never a second DNS lookup."
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import warnings
 from functools import lru_cache
@@ -11,6 +12,17 @@ from pathlib import Path
 
 from ..config import ScanConfig
 from .guard import TargetRefused, refusal_reason
+
+
+class _QuietStartTls(logging.Filter):
+    """asyncio warns whenever a peer closes a stream upgraded by start_tls (its stream
+    protocol returns True from eof_received): harmless, and noise in every SMTP probe."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
+logging.getLogger("asyncio").addFilter(_QuietStartTls())
 
 
 async def open_checked(
