@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ...net import tls
 from ...net.connect import client_tls_context, open_checked
 from ...net.guard import TargetRefused, refusal_reason
 from ..gather import DomainContext, collector
@@ -53,11 +54,10 @@ async def _probe_host(ctx: DomainContext, host: MxHost) -> StarttlsProbe:
 
     async def probe() -> StarttlsProbe:
         result = await _smtp_session(ctx, host.name, address, verify=True)
-        if result.certificate_valid is False:
-            # Learn the protocol version anyway, over a connection that does not verify.
+        if result.certificate_valid is False and result.tls_version is None:
+            # Rare: a bad certificate and a legacy suite hide the version; ask once more.
             unverified = await _smtp_session(ctx, host.name, address, verify=False)
-            result = StarttlsProbe(**{**result.__dict__, "tls_version": unverified.tls_version,
-                                      "cipher": unverified.cipher})
+            result = replace(result, tls_version=unverified.tls_version)
         return result
 
     # Many domains share a provider's mail servers: probe each (name, address) once a batch.
@@ -93,17 +93,11 @@ async def _smtp_session(ctx: DomainContext, name: str, address: str, *,
                                  error=f"STARTTLS answered {code} {text}")
         stage = "handshake"
         context = client_tls_context(ctx.config.ca_file, verify=verify)
-        try:
-            await asyncio.wait_for(writer.start_tls(context, server_hostname=name), timeout)
-        except ssl.SSLCertVerificationError as exc:
-            return StarttlsProbe(name, address, banner, starttls_offered=True,
-                                 certificate_valid=False,
-                                 certificate_error=exc.verify_message or str(exc))
-        tls = writer.get_extra_info("ssl_object")
-        writer.write(b"QUIT\r\n")
+        shake = await tls.handshake(reader, writer, context, name, timeout)
         return StarttlsProbe(name, address, banner, starttls_offered=True,
-                             tls_version=tls.version(), cipher=tls.cipher()[0],
-                             certificate_valid=True if verify else None)
+                             tls_version=shake.protocol, cipher=shake.cipher,
+                             certificate_valid=shake.certificate_valid if verify else None,
+                             certificate_error=shake.certificate_error)
     except TargetRefused as exc:
         return StarttlsProbe(name, address, error=str(exc), stage=stage)
     except TimeoutError:
