@@ -4,6 +4,13 @@ by the lab's DNS, mail and web servers on loopback, for `cyberbasics lab` and `m
 Every business lives under the reserved `.example` top-level domain (RFC 2606), so the demo
 can never be confused with a real domain. Each mail and web host has its own loopback
 address; one port map sends the standard ports to the lab's ports.
+
+With ``running_world(delay=...)`` the world behaves like a far-away network: every DNS
+answer comes ``delay`` seconds late, and every TCP service (mail, web) sits behind a delaying
+proxy on its advertised address while the real server listens on a hidden one. Through the
+proxy, a connection's first server bytes arrive 1.5 × ``delay`` after connecting (a TCP
+handshake, then half a round trip), and every later request/response costs ``delay`` (half
+each way).
 """
 
 from __future__ import annotations
@@ -14,13 +21,27 @@ import contextlib
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from .dns_server import LabDnsServer
+from .faults import FaultServer
 from .zones import LabZoneSet, ZoneSpec
 
 MTA_STS_ADDRESS = "127.0.20.1"
+# Where the real servers listen when a delaying proxy holds the advertised address.
+HIDDEN_MTA_STS_ADDRESS = "127.0.21.1"
+_HIDDEN_MAIL_NETWORK = ("127.0.10.", "127.0.11.")
+
+
+def hidden_address(address: str) -> str:
+    """The hidden loopback address behind an advertised one (delayed worlds only)."""
+    if address == MTA_STS_ADDRESS:
+        return HIDDEN_MTA_STS_ADDRESS
+    advertised, hidden = _HIDDEN_MAIL_NETWORK
+    if not address.startswith(advertised):
+        raise ValueError(f"no hidden address for {address}")
+    return hidden + address[len(advertised):]
 
 
 @dataclass(frozen=True)
@@ -154,6 +175,13 @@ def provider_zones() -> list[ZoneSpec]:
     return [ZoneSpec("example", {**includes, **_glue("example")}, signed=True)]
 
 
+def zone_specs(businesses: list[Business]) -> list[ZoneSpec]:
+    """Every zone the world serves: the root, the providers, one per business."""
+    return [ZoneSpec(".", {}, signed=True), *provider_zones(),
+            *(ZoneSpec(b.domain, {**_glue(b.domain), **b.records}, signed=b.signed,
+                       dnssec_fault=b.dnssec_fault) for b in businesses)]
+
+
 @dataclass
 class RunningWorld:
     dns: LabDnsServer
@@ -180,43 +208,63 @@ class RunningWorld:
 @contextlib.asynccontextmanager
 async def running_world(*, dns_port: int = 0, directory: Path | None = None,
                         delay: float = 0.0) -> AsyncIterator[RunningWorld]:
-    """Start every server of the demo world; stop them all on exit."""
+    """Start every server of the demo world; stop them all on exit.
+
+    ``delay`` (seconds) adds latency: to every DNS answer, and, through a delaying proxy
+    in front of each mail server and the web server, to TCP connections (the first server
+    bytes arrive 1.5 × ``delay`` after connecting) and to every later exchange (``delay``).
+    """
     from .ca import LabCA
-    from .smtp import LabSmtpServer
     from .web import LabWebServer, Response, Site
 
+    if delay < 0:
+        raise ValueError("delay must be >= 0")
     businesses = demo_businesses()
     with contextlib.ExitStack() as files:
         if directory is None:
             directory = Path(files.enter_context(tempfile.TemporaryDirectory(
                 prefix="cyberbasics-lab-")))
         ca = LabCA.create(directory / "ca")
-        zones = LabZoneSet([
-            ZoneSpec(".", {}, signed=True), *provider_zones(),
-            *(ZoneSpec(b.domain, {**_glue(b.domain), **b.records}, signed=b.signed,
-                       dnssec_fault=b.dnssec_fault) for b in businesses)])
+        zones = LabZoneSet(zone_specs(businesses))
         anchor = directory / "trust-anchor.txt"
         anchor.write_text(zones.trust_anchor_text(), encoding="utf-8")
         async with contextlib.AsyncExitStack() as servers:
             dns = await servers.enter_async_context(
                 LabDnsServer(zones, port=dns_port, delay=delay))
-            smtp_port = web_port = 0
+            # One public port per service, shared by every advertised address.
+            ports = {"smtp": 0, "web": 0}
+
+            async def serve(kind: str, address: str, make) -> None:
+                """Start a server on `address` at the service's port, behind a proxy if
+                delayed; `make(host, port)` builds the real server."""
+                if not delay:
+                    server = await servers.enter_async_context(make(address, ports[kind]))
+                    ports[kind] = server.port
+                    return
+                server = await servers.enter_async_context(make(hidden_address(address), 0))
+                proxy = await servers.enter_async_context(FaultServer(
+                    "delay", host=address, port=ports[kind], delay=delay,
+                    chunk_delay=delay / 2, target=server.address, max_duration=60.0))
+                ports[kind] = proxy.port
+
             for business in businesses:
                 for host in business.mail_hosts:
-                    server = LabSmtpServer(
-                        hostname=host.name, host=host.address, port=smtp_port,
-                        starttls=host.starttls,
-                        tls=ca.issue([host.name], kind=host.cert_kind) if host.starttls
-                        else None)
-                    await servers.enter_async_context(server)
-                    smtp_port = server.port
+                    await serve("smtp", host.address, partial(_smtp_server, ca, host))
             sites = {f"mta-sts.{b.domain}": Site(routes={"/.well-known/mta-sts.txt":
                                                          Response.text(b.mta_sts_policy)})
                      for b in businesses if b.mta_sts_policy}
-            web = await servers.enter_async_context(
-                LabWebServer(sites, host=MTA_STS_ADDRESS, port=web_port, tls=ca))
-            yield RunningWorld(dns, {53: dns.port, 25: smtp_port, 443: web.port},
+            await serve("web", MTA_STS_ADDRESS,
+                        lambda h, p: LabWebServer(sites, host=h, port=p, tls=ca))
+            yield RunningWorld(dns, {53: dns.port, 25: ports["smtp"], 443: ports["web"]},
                                ca.cert_path, anchor, businesses)
+
+
+def _smtp_server(ca, host: MailHost, address: str, port: int):
+    from .smtp import LabSmtpServer
+
+    tls = ca.issue([host.name], kind=host.cert_kind) if host.starttls else None
+    return LabSmtpServer(hostname=host.name, host=address, port=port, starttls=host.starttls,
+                         tls=tls)
 
 
 async def run_lab_forever(*, dns_port: int = 0) -> None:

@@ -9,6 +9,7 @@ verifies the certificate against the host name.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import httpcore
@@ -38,7 +39,8 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
     async def _checked_address(self, host: str) -> str:
         if refusal_reason(host, lab=self.config.lab) is None:
             return host  # already an allowed IP address
-        answers = [await self.dns.lookup(host, "A"), await self.dns.lookup(host, "AAAA")]
+        answers = await asyncio.gather(self.dns.lookup(host, "A"),
+                                       self.dns.lookup(host, "AAAA"))
         found = [a for answer in answers for a in answer.records]
         if not found:
             errors = [a.error for a in answers if a.error]

@@ -628,10 +628,11 @@ async def discover(domain: str, *, dns: Resolver) -> DmarcDiscovery:
     ``org_domain`` unknown.  Raises ValueError for a name that is not a domain.
     """
     name = _normalise_domain(domain)
-    psl_org = psl_organisational_domain(name)
     lookups: list[DmarcLookup] = []
     notes: list[str] = []
     first = await _lookup(dns, name)
+    # After the first query is on its way: parsing the list takes a while the first time.
+    psl_org = psl_organisational_domain(name)
     lookups.append(first)
     if first.state == "dns_error":
         notes.append(f"could not look up {first.name}: {first.error}")

@@ -158,6 +158,7 @@ class _Audit:
         self.loops: list[str] = []
         self.errors: list[SpfNestedError] = []
         self.warnings: list[str] = []
+        self._prefetched = 0
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -199,10 +200,25 @@ class _Audit:
             return _Fetched("multiple", records, None, f"{domain} publishes {len(records)} SPF "
                             "records; there must be exactly one", False)
         try:
-            return _Fetched("ok", records, parse_record(records[0]), None, False)
+            record = parse_record(records[0])
         except SpfSyntaxError as exc:
             return _Fetched("syntax_error", records, None,
                             f"the SPF record of {domain} is invalid: {exc}", False)
+        self._prefetch_followers(record, domain)
+        return _Fetched("ok", records, record, None, False)
+
+    def _prefetch_followers(self, record: SpfRecord, domain: str) -> None:
+        """Ask for the records this one includes or redirects to as soon as it arrives, so
+        the tree is fetched level by level in parallel while the walk stays in record order
+        (and so deterministic). Only the lookup cache is warmed; the caps still apply."""
+        specs = [t.domain_spec for t in record.mechanisms if t.name == "include"]
+        if record.redirect is not None and record.all is None:  # else it is ignored (§6.1)
+            specs.append(record.redirect.value)
+        for spec in specs:
+            target = _static_target(spec or "", domain)
+            if target and self._prefetched < MAX_AUDIT_DOMAINS:
+                self._prefetched += 1
+                self.lookup(target, "TXT")
 
     def can_fetch(self, domain: str) -> bool:
         return domain in self._fetched or len(self._fetched) < MAX_AUDIT_DOMAINS
