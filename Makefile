@@ -34,7 +34,8 @@ test: install lint
 
 bench: install
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider bench
+	cd bench && ../$(BIN)/python run.py
 
 # Re-pin every dependency (the constraints file is what `make install` uses).
 lock:
