@@ -82,3 +82,15 @@ def test_missing_domain_file_is_explained(world, tmp_path):
     result = scan(world, "--file", str(tmp_path / "missing.txt"))
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_outside_text_cannot_inject_markup_or_formulas(world):
+    from cyberbasics.report import scan_output
+    from cyberbasics.scan.model import DomainResult, ScanFailure
+
+    hostile = DomainResult(None, "=HYPERLINK(\"http://x\")[/bold]", "passive",
+                           "2026-01-01T00:00:00.000Z", 0,
+                           ScanFailure("invalid_domain", "'[/red]=1+1' is not valid [link]"))
+    rows = list(csv.DictReader(io.StringIO(scan_output.to_csv([hostile]))))
+    assert rows[0]["input"].startswith("'=")
+    scan_output.print_text([hostile])  # rich would raise MarkupError on "[/bold]"
