@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import anyio  # noqa: F401 - httpcore's backend imports it on first connect; load it now
 import httpcore
 import httpx
 

@@ -32,11 +32,11 @@ Where the two documents differ and what this module does:
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import Protocol
 
 from cyberbasics.net.dns import NOERROR, NXDOMAIN, DnsAnswer
+from cyberbasics.protocols import psl
 from cyberbasics.protocols.tagvalue import (
     ReportUri,
     TagListError,
@@ -383,33 +383,12 @@ _TAG_PARSERS = {
 
 # -- the Public Suffix List view (RFC 7489 §3.2) --------------------------------
 
-_psl = None
-_psl_lock = threading.Lock()
-
-
-def _public_suffix_list():
-    global _psl
-    if _psl is None:
-        with _psl_lock:
-            if _psl is None:
-                from publicsuffixlist import PublicSuffixList
-
-                _psl = PublicSuffixList()
-    return _psl
-
-
 def psl_organisational_domain(domain: str) -> str | None:
     """The RFC 7489 §3.2 organisational domain from the offline Public Suffix List.
 
     None when the name is itself a public suffix (or not a usable name).
     """
-    name = domain.strip().rstrip(".").lower() if isinstance(domain, str) else ""
-    if not name or ".." in name:
-        return None
-    try:
-        return _public_suffix_list().privatesuffix(name)
-    except Exception:  # the list's own parser on odd input; a None answer is the honest one
-        return None
+    return psl.organisational_domain(domain)
 
 
 # -- discovery (RFC 9989 §4.10) ------------------------------------------------
@@ -631,7 +610,6 @@ async def discover(domain: str, *, dns: Resolver) -> DmarcDiscovery:
     lookups: list[DmarcLookup] = []
     notes: list[str] = []
     first = await _lookup(dns, name)
-    # After the first query is on its way: parsing the list takes a while the first time.
     psl_org = psl_organisational_domain(name)
     lookups.append(first)
     if first.state == "dns_error":

@@ -12,10 +12,12 @@ from ..config import ScanConfig
 from ..texts import MissingText, check_texts, fill, result_text
 from .gather import DomainContext, EvidenceView, ScanSession
 from .model import DomainResult, Finding, Outcome, ScanFailure, Severity, Status
-from .registry import Check, select
+from .registry import Check, all_checks, select
 from .targets import InvalidTarget, parse_target
 
 Progress = Callable[[DomainResult], None]
+
+all_checks()  # registers every check (and imports their evidence modules) before any scan
 
 
 async def scan_domains(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import dns.dnssec
+import dns.message
 import dns.name
 import dns.rdatatype
 
