@@ -97,3 +97,20 @@ async def test_every_nameserver_lame_fails(tmp_path):
     found = await findings_for(specs, "void.com", tmp_path, checks=["domain.nameservers"])
     assert (str(found["domain.nameservers"].status), found["domain.nameservers"].result) == \
         ("fail", "lame")
+
+
+async def test_the_domain_timeout_ends_a_scan_whatever_the_servers_do(tmp_path):
+    import time
+
+    specs = [zone("stuck.com", {"stuck.com": [("MX", "10 mx.stuck.com.")]})]
+    faults = {"stuck.com/mx": "drop", "_dmarc.stuck.com": "drop", "stuck.com/txt": "drop"}
+    async with lab_dns(specs, tmp_path, faults=faults, timeout=5.0,
+                       domain_timeout=0.6) as (_, config):
+        started = time.monotonic()
+        [result] = await scan_domains(["stuck.com"], config)
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.0
+    statuses = {f.check: str(f.status) for f in result.findings}
+    for check in ("email.mx", "email.spf.record", "email.dmarc.record"):
+        assert statuses[check] == "error", check
+    assert statuses["domain.resolves"] == "pass"  # what did answer is still reported
