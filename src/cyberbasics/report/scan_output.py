@@ -8,8 +8,13 @@ import io
 import json
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..scan.model import DomainResult, scan_document
+from .safe_text import safe_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 CSV_COLUMNS = ("domain", "input", "check", "area", "status", "severity", "title", "summary",
                "error")
@@ -25,14 +30,17 @@ def to_json(results: list[DomainResult]) -> str:
 
 def _cell(value) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas; advisors open these
-    files in one, and inputs and records are outside text, so such cells get a quote."""
-    text = "" if value is None else str(value)
+    files in one, and inputs and records are outside text, so such cells get a quote.
+    Sanitised first, so no CR or LF can start a new row and no control or bidi character
+    reaches the sheet; the guard then looks at what is left."""
+    text = safe_text(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def to_csv(results: list[DomainResult]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # Every cell quoted: defence in depth should a CR or LF ever reach a cell.
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for result in results:
         if result.error:
@@ -45,33 +53,44 @@ def to_csv(results: list[DomainResult]) -> str:
 
 
 def to_plain_text(results: list[DomainResult]) -> str:
+    # Every field through safe_text: one line each, no control or bidi characters.
     lines = []
     for result in results:
-        lines.append(f"{result.domain or result.input}")
+        lines.append(safe_text(result.domain or result.input))
         if result.notice:
-            lines.append(f"  note: {result.notice}")
+            lines.append(f"  note: {safe_text(result.notice)}")
         if result.error:
-            lines.append(f"  could not scan: {result.error.message}")
+            lines.append(f"  could not scan: {safe_text(result.error.message)}")
         for f in result.findings:
-            lines.append(f"  [{_STATUS_WORD[f.status]}] {f.title}: {f.summary}")
+            lines.append(f"  [{_STATUS_WORD[f.status]}] {safe_text(f.title)}: "
+                         f"{safe_text(f.summary)}")
         lines.append("")
     return "\n".join(lines)
 
 
-def print_text(results: list[DomainResult]) -> None:
+def print_text(results: list[DomainResult], console: Console | None = None) -> None:
+    """Results as rich text on ``console`` (default: a new one on stdout)."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     # Summaries quote what domains publish (records, banners) and errors quote what users
-    # typed: escaped, so text like "[/x]" is shown as it is, never read as markup.
-    console = Console()
+    # typed. Such text goes in as Text objects, never as markup, so "[/x]" and ":warning:"
+    # are shown as they are (no markup, emoji or highlighting), and through safe_text, so no
+    # ESC sequence, other control or bidi character reaches the terminal. Long words fold
+    # onto the next line rather than being cut off, so nothing is hidden.
+    def outside(value, style: str = "") -> Text:
+        return Text(safe_text(value), style=style, overflow="fold")
+
+    if console is None:
+        console = Console(emoji=False, highlight=False)
     for result in results:
-        console.rule(f"[bold]{escape(result.domain or result.input)}")
+        console.rule(outside(result.domain or result.input, "bold"))
         if result.notice:
-            console.print(f"[dim]{escape(result.notice)}[/]")
+            console.print(outside(result.notice, "dim"))
         if result.error:
-            console.print(f"[red]Could not scan:[/] {escape(result.error.message)}")
+            console.print(Text.assemble(("Could not scan:", "red"), " ",
+                                        outside(result.error.message), overflow="fold"))
             continue
         table = Table(show_header=True, header_style="bold", expand=True)
         table.add_column("", width=2)
@@ -79,12 +98,16 @@ def print_text(results: list[DomainResult]) -> None:
         table.add_column("Result", ratio=3)
         for f in result.findings:
             mark, colour = _STATUS_STYLE[f.status]
-            table.add_row(f"[{colour}]{mark}[/]", f"{escape(f.title)}\n[dim]{f.check}[/]",
-                          f"[{colour}]{_STATUS_WORD[f.status]}[/] {escape(f.summary)}")
+            table.add_row(Text(mark, style=colour),
+                          Text.assemble(outside(f.title), "\n", outside(f.check, "dim"),
+                                        overflow="fold"),
+                          Text.assemble((_STATUS_WORD[f.status], colour), " ",
+                                        outside(f.summary), overflow="fold"))
         console.print(table)
         counts = {s: sum(1 for f in result.findings if f.status == s) for s in _STATUS_WORD}
         console.print("  ".join(f"{_STATUS_WORD[s].lower()}: {n}" for s, n in counts.items()
-                                if n) + f"   ({result.duration_ms} ms)")
+                                if n) + f"   ({result.duration_ms} ms)",
+                      emoji=False, highlight=False, markup=False)
 
 
 @contextlib.contextmanager
