@@ -1,3 +1,5 @@
+import pytest
+
 from cyberbasics.lab.zones import ZoneSpec
 from cyberbasics.scan.engine import scan_domains
 
@@ -114,3 +116,32 @@ async def test_the_domain_timeout_ends_a_scan_whatever_the_servers_do(tmp_path):
     for check in ("email.mx", "email.spf.record", "email.dmarc.record"):
         assert statuses[check] == "error", check
     assert statuses["domain.resolves"] == "pass"  # what did answer is still reported
+
+
+async def test_a_subdomain_is_not_a_zone_for_the_nameserver_check(tmp_path):
+    specs = [zone("parent.com", {"shop.parent.com": [("A", "127.0.0.9")]})]
+    found = await findings_for(specs, "shop.parent.com", tmp_path,
+                               checks=["domain.nameservers"])
+    assert (str(found["domain.nameservers"].status), found["domain.nameservers"].result) == \
+        ("info", "not-a-zone")
+
+
+async def test_nxdomain_ends_the_scan_whatever_checks_are_chosen(tmp_path):
+    async with lab_dns([zone("acme.com")], tmp_path, checks=("email.*",)) as (_, config):
+        [result] = await scan_domains(["nope.acme.com"], config)
+    assert result.error.code == "nxdomain" and result.findings == ()
+
+
+async def test_island_whose_keys_cannot_be_fetched_is_could_not_check(tmp_path):
+    specs = [zone("keys.com", signed=True, dnssec_fault="no_ds")]
+    found = await findings_for(specs, "keys.com", tmp_path, checks=["domain.dnssec"],
+                               faults={"keys.com/dnskey": "servfail"})
+    assert str(found["domain.dnssec"].status) == "error"
+
+
+@pytest.mark.parametrize("records", [[("CAA", '0 issuewild "ca.example"')],
+                                     [("CAA", '0 iodef "mailto:sec@x.example"')]])
+async def test_caa_without_an_issue_entry_does_not_limit_issuance(records, tmp_path):
+    specs = [zone("ca.com", {"ca.com": records})]
+    found = await findings_for(specs, "ca.com", tmp_path, checks=["domain.caa"])
+    assert (str(found["domain.caa"].status), found["domain.caa"].result) == ("warn", "no-issue")

@@ -81,7 +81,7 @@ async def test_spf_lookups_within_the_limit_pass_and_errors_are_unknown(tmp_path
     (None, "email.dmarc.record", ("fail", "missing")),
     ("v=DMARC1; p=reject; rua=mailto:d@shop.com", "email.dmarc.policy", ("pass", "enforced")),
     ("v=DMARC1; p=quarantine; pct=50", "email.dmarc.policy", ("warn", "partial")),
-    ("v=DMARC1; p=reject; t=y", "email.dmarc.policy", ("warn", "partial")),
+    ("v=DMARC1; p=reject; t=y", "email.dmarc.policy", ("warn", "testing")),
     ("v=DMARC1; p=none; rua=mailto:d@shop.com", "email.dmarc.policy", ("warn", "monitor-only")),
     (None, "email.dmarc.policy", ("fail", "no-policy")),
     ("v=DMARC1; p=none; rua=mailto:d@shop.com", "email.dmarc.reporting", ("pass", "ok")),
@@ -146,7 +146,9 @@ async def test_tls_rpt_dns_error(tmp_path):
 @pytest.mark.parametrize(("apex", "dmarc", "expected"), [
     ([("MX", "0 ."), txt("v=spf1 -all")], "v=DMARC1; p=reject", ("pass", "locked")),
     ([txt("v=spf1 -all")], "v=DMARC1; p=reject", ("pass", "locked")),
-    ([("MX", "0 ."), txt("v=spf1 a -all")], "v=DMARC1; p=reject", ("fail", "open")),
+    ([("MX", "0 ."), txt("v=spf1 a -all")], "v=DMARC1; p=reject", ("info", "sends-mail")),
+    ([txt("v=spf1 include:_spf.shop.com -all")], None, ("info", "sends-mail")),
+    ([("MX", "0 ."), txt("v=spf1 ~all")], "v=DMARC1; p=reject", ("fail", "open")),
     ([("MX", "0 .")], "v=DMARC1; p=none", ("fail", "open")),
     ([("MX", "10 mx.shop.com.")], None, ("info", "receives-mail")),
 ])
@@ -241,3 +243,57 @@ async def test_spf_lookups_dns_error_at_the_record_is_could_not_check(tmp_path):
     specs = [zone("shop.com", {"shop.com": [txt("v=spf1 -all")]})]
     assert (await status_of(specs, "shop.com", "email.spf.lookups", tmp_path,
                             faults={"shop.com/txt": "servfail"}))[0] == "error"
+
+
+@pytest.mark.parametrize("check", ["email.starttls", "email.mta_sts", "email.tls_rpt"])
+async def test_a_failed_mx_lookup_is_not_taken_for_no_mail(check, tmp_path):
+    specs = [mail_zone("shop.com")]
+    assert (await status_of(specs, "shop.com", check, tmp_path,
+                            faults={"shop.com/mx": "servfail"}))[0] == "error"
+
+
+@pytest.mark.parametrize(("fault", "expected"), [
+    ("servfail", ("error", "could-not-check")), (None, ("fail", "broken-redirect"))])
+async def test_spf_redirect_that_fails_or_leads_nowhere(fault, expected, tmp_path):
+    records = {"shop.com": [txt("v=spf1 redirect=_spf.shop.com")]}
+    if fault:
+        records["_spf.shop.com"] = [txt("v=spf1 -all")]
+    faults = {"_spf.shop.com": fault} if fault else {}
+    specs = [zone("shop.com", records)]
+    assert await status_of(specs, "shop.com", "email.spf.all", tmp_path,
+                           faults=faults) == expected
+
+
+@pytest.mark.parametrize(("records", "expected"), [
+    ({"shop.com": [("MX", "0 ."), ("MX", "10 .")]}, ("info", "null-mx")),
+    ({"shop.com": [("MX", "0 ."), ("MX", "10 mx.shop.com.")],
+      "mx.shop.com": [("A", "127.0.10.1")]}, ("warn", "null-mx-mixed")),
+])
+async def test_null_mx_forms(records, expected, tmp_path):
+    specs = [zone("shop.com", records)]
+    assert await status_of(specs, "shop.com", "email.mx", tmp_path) == expected
+    starttls = await status_of(specs, "shop.com", "email.starttls", tmp_path)
+    assert starttls[0] != "pass" or expected[1] == "null-mx-mixed"
+
+
+async def test_an_mx_host_whose_address_lookup_fails_is_could_not_check(tmp_path):
+    specs = [zone("shop.com", {"shop.com": [("MX", "10 mx.shop.com.")],
+                               "mx.shop.com": [("A", "127.0.10.1")]})]
+    assert (await status_of(specs, "shop.com", "email.mx", tmp_path,
+                            faults={"mx.shop.com": "servfail"}))[0] == "error"
+
+
+async def test_dmarc_invalid_reason_comes_from_the_domains_own_record(tmp_path):
+    specs = [zone("shop.com", {"_dmarc.shop.com": [txt("v=DMARC1; p=reject; fo=1")],
+                               "_dmarc.sub.shop.com": [txt("v=DMARC1; p=reject; p=none")],
+                               "sub.shop.com": [("A", "127.0.0.9")]})]
+    found = await findings_for(specs, "sub.shop.com", tmp_path, checks=["email.dmarc.record"])
+    finding = found["email.dmarc.record"]
+    assert (str(finding.status), finding.result) == ("fail", "invalid")
+    assert "appears more than once" in finding.summary  # not the parent record's note
+
+
+async def test_missing_mta_sts_host_is_a_definite_failure(tmp_path):
+    specs = [mail_zone("shop.com", **{"_mta-sts.shop.com": [txt("v=STSv1; id=1")]})]
+    status = await status_of(specs, "shop.com", "email.mta_sts", tmp_path)
+    assert status == ("fail", "bad-policy")

@@ -37,6 +37,20 @@ async def open_checked(
     )
 
 
+def https_tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """A strict client context for fetches (TLS 1.2 or newer), verifying as browsers and
+    mail senders do; one object per CA file, used only by the scan's HTTP client."""
+    return _https_context(str(ca_file) if ca_file else None)
+
+
+@lru_cache(maxsize=8)
+def _https_context(ca_file: str | None) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
 def client_tls_context(ca_file: Path | None, *, verify: bool = True) -> ssl.SSLContext:
     """A client context trusting the system roots plus the configured CA file.
 

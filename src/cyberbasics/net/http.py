@@ -10,6 +10,7 @@ verifies the certificate against the host name.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from dataclasses import dataclass
 
 import anyio  # noqa: F401 - httpcore's backend imports it on first connect; load it now
@@ -17,11 +18,25 @@ import httpcore
 import httpx
 
 from ..config import ScanConfig
-from .connect import client_tls_context
+from .connect import https_tls_context
 from .dns import DnsClient
 from .guard import TargetRefused, refusal_reason
 
 MAX_BODY_BYTES = 256 * 1024
+
+
+class NoAddress(httpx.ConnectError):
+    """The host name exists nowhere in DNS, or has no address: a definite answer."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+
+
+class NameLookupFailed(httpx.ConnectError):
+    """The host's address could not be looked up (timeout, SERVFAIL): could not check."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -38,15 +53,24 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                                              socket_options=socket_options)
 
     async def _checked_address(self, host: str) -> str:
-        if refusal_reason(host, lab=self.config.lab) is None:
-            return host  # already an allowed IP address
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:  # an address in the URL: checked, never looked up as a name
+            reason = refusal_reason(host, lab=self.config.lab)
+            if reason:
+                raise TargetRefused(reason)
+            return host
         answers = await asyncio.gather(self.dns.lookup(host, "A"),
                                        self.dns.lookup(host, "AAAA"))
         found = [a for answer in answers for a in answer.records]
         if not found:
-            errors = [a.error for a in answers if a.error]
-            raise httpx.ConnectError(f"{host} has no address" +
-                                     (f" ({errors[0]})" if errors else ""))
+            failed = [a for a in answers if not a.ok]
+            if failed:
+                raise NameLookupFailed(f"the address of {host} could not be looked up "
+                                       f"({failed[0].error or failed[0].rcode})")
+            raise NoAddress(f"{host} has no address in DNS")
         for address in sorted(found, key=lambda a: ":" in a):
             if refusal_reason(address, lab=self.config.lab) is None:
                 return address
@@ -58,14 +82,24 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
 def scan_http_client(config: ScanConfig, dns: DnsClient) -> httpx.AsyncClient:
     """An httpx client whose connections obey the scan's guard, resolver and port map."""
-    context = client_tls_context(config.ca_file)
+    # Its own strict context: httpcore sets ALPN on the context it is given, and fetches
+    # should verify as real senders do (the SMTP probes' context accepts old TLS on purpose).
+    context = https_tls_context(config.ca_file)
     transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
-    # httpx does not expose the network backend; the pool it builds is replaced whole.
+    # httpx does not expose the network backend; the pool it builds is replaced whole
+    # (httpx 0.28 keeps it in `_pool`; tests/net cover fetching through this client).
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=context, network_backend=_GuardedBackend(config, dns), max_connections=100)
     return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False,
                              timeout=config.timeout,
                              headers={"User-Agent": "CyberBasics/0.1 (security review)"})
+
+
+# What went wrong with a fetch, and whether that is the site's own doing ("definite") or
+# might succeed on another try (could not check).
+FETCH_OK = "ok"
+DEFINITE_FAILURES = ("no_address", "tls", "too_large")
+UNCERTAIN_FAILURES = ("refused_target", "dns_error", "timeout", "connect", "http_error")
 
 
 @dataclass(frozen=True)
@@ -76,44 +110,66 @@ class Fetched:
     body: str | None = None
     error: str | None = None  # could not fetch, and why
     truncated: bool = False
+    kind: str = FETCH_OK  # FETCH_OK or one of the failure kinds above
+
+    @property
+    def definite(self) -> bool:
+        """A failure that says something about the site, not about this attempt."""
+        return self.kind == FETCH_OK or self.kind in DEFINITE_FAILURES
 
     def to_json(self) -> dict:
-        data = {"url": self.url, "status": self.status}
+        data = {"url": self.url, "status": self.status, "kind": self.kind}
         if self.content_type:
             data["content_type"] = self.content_type
         if self.error:
             data["error"] = self.error
+        if self.truncated:
+            data["truncated"] = True
         return data
 
 
-async def fetch_text(client: httpx.AsyncClient, url: str,
-                     limit: int = MAX_BODY_BYTES) -> Fetched:
-    """GET a small text document; errors become evidence, never exceptions."""
+async def fetch_text(client: httpx.AsyncClient, url: str, *, limit: int = MAX_BODY_BYTES,
+                     deadline: float | None = None) -> Fetched:
+    """GET a small text document within `deadline` seconds in all (a server trickling
+    its answer must not hold a scan); errors become evidence, never exceptions."""
     try:
-        async with client.stream("GET", url) as response:
-            body = bytearray()
-            truncated = False
-            async for chunk in response.aiter_bytes():
-                body.extend(chunk)
-                if len(body) > limit:
-                    truncated = True
-                    break
-            return Fetched(url, response.status_code, response.headers.get("content-type"),
-                           bytes(body[:limit]).decode("utf-8", "replace"), None, truncated)
+        async with asyncio.timeout(deadline):
+            return await _fetch(client, url, limit)
+    except TimeoutError:
+        return Fetched(url, error=f"no complete answer within {deadline:g} s", kind="timeout")
     except TargetRefused as exc:
-        return Fetched(url, error=str(exc))
+        return Fetched(url, error=str(exc), kind="refused_target")
+    except NoAddress as exc:
+        return Fetched(url, error=str(exc), kind="no_address")
+    except NameLookupFailed as exc:
+        return Fetched(url, error=str(exc), kind="dns_error")
     except httpx.TimeoutException:
-        return Fetched(url, error="timed out")
-    except httpx.HTTPError as exc:
-        return Fetched(url, error=_describe(exc))
-    except OSError as exc:
-        return Fetched(url, error=_describe(exc))
+        return Fetched(url, error="timed out", kind="timeout")
+    except (httpx.HTTPError, OSError, EOFError, ValueError) as exc:
+        detail = _describe(exc)
+        kind = "tls" if detail.startswith("certificate not valid") else (
+            "connect" if isinstance(exc, httpx.ConnectError | OSError) else "http_error")
+        return Fetched(url, error=detail, kind=kind)
+
+
+async def _fetch(client: httpx.AsyncClient, url: str, limit: int) -> Fetched:
+    async with client.stream("GET", url) as response:
+        body = bytearray()
+        truncated = False
+        async for chunk in response.aiter_bytes():
+            body.extend(chunk)
+            if len(body) > limit:
+                truncated = True
+                break
+        return Fetched(url, response.status_code, response.headers.get("content-type"),
+                       bytes(body[:limit]).decode("utf-8", "replace"), None, truncated,
+                       "too_large" if truncated else FETCH_OK)
 
 
 def _describe(exc: BaseException) -> str:
     text = str(exc) or exc.__class__.__name__
     cause = exc.__cause__ or exc.__context__
     if "CERTIFICATE_VERIFY_FAILED" in text or (cause and "CERTIFICATE_VERIFY" in str(cause)):
-        detail = str(cause or exc)
+        detail = getattr(cause, "verify_message", None) or str(cause or exc)
         return f"certificate not valid: {detail}"
     return text

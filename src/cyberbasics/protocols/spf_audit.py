@@ -98,6 +98,7 @@ class SpfPolicyReport:
     error: str | None = None
     all_qualifier: str | None = None  # "+", "-", "~" or "?" of the final all, if any
     all_domain: str | None = None  # the record holding that all (after redirects)
+    all_status: str = "not_applicable"  # found, absent, broken, unknown (see _final_all)
     lookups: int = 0  # DNS-querying terms over the whole tree (a lower bound if unknown)
     lookup_status: str = "not_applicable"  # ok, over_limit, unknown, not_applicable
     void_lookups: int = 0
@@ -123,6 +124,7 @@ class SpfPolicyReport:
             "all_qualifier": self.all_qualifier,
             "all_result": self.all_result,
             "all_domain": self.all_domain,
+            "all_status": self.all_status,
             "lookups": self.lookups,
             "lookup_limit": MAX_DNS_TERMS,
             "lookup_status": self.lookup_status,
@@ -368,19 +370,26 @@ def _nested_message(via: str, term: str | None, fetched: _Fetched) -> str:
 
 
 def _final_all(audit: _Audit, node: SpfPolicyNode, record: SpfRecord,
-               ) -> tuple[str | None, str | None]:
-    """The qualifier of the all that ends evaluation, following redirect= when there is none."""
+               ) -> tuple[str | None, str | None, str]:
+    """The qualifier of the all that ends evaluation, following redirect= when there is none,
+    and how that was settled: "found"; "absent" (no all, no redirect: the result is
+    neutral); "broken" (the redirect leads to no usable record: permerror, RFC 7208 §6.1);
+    "unknown" (a DNS error, a macro or a cut-off walk on the way)."""
     for _ in range(MAX_AUDIT_DEPTH):
         if record.all is not None:
-            return record.all.qualifier, node.domain
+            return record.all.qualifier, node.domain, "found"
         child = next((c for c in node.children if c.via == "redirect"), None)
-        if child is None or child.status != "ok":
-            return None, None
+        if child is None:
+            return None, None, "absent"
+        if child.status in ("dns_error", "macro", "truncated"):
+            return None, None, "unknown"
+        if child.status != "ok":
+            return None, child.domain, "broken"
         task = audit._fetched.get(child.domain)
         if task is None or not task.done() or task.result().record is None:
-            return None, None
+            return None, None, "unknown"
         node, record = child, task.result().record  # type: ignore[assignment]
-    return None, None
+    return None, None, "unknown"
 
 
 def _limit_status(count: int, limit: int, unknown: bool) -> str:
@@ -409,7 +418,7 @@ async def analyse_policy(domain: str, *, dns: Any) -> SpfPolicyReport:
             void_status="unknown" if unknown else "not_applicable")
     record = fetched.record
     assert record is not None
-    qualifier, all_domain = _final_all(audit, tree, record)
+    qualifier, all_domain, all_status = _final_all(audit, tree, record)
     lookups = tree.total_lookups
     voids = tree.total_void_lookups
     unknown = audit.unknown or audit.truncated
@@ -422,6 +431,7 @@ async def analyse_policy(domain: str, *, dns: Any) -> SpfPolicyReport:
         record=record,
         all_qualifier=qualifier,
         all_domain=all_domain,
+        all_status=all_status,
         lookups=lookups,
         lookup_status=lookup_status,
         void_lookups=voids,

@@ -1,5 +1,5 @@
 """Scan domains: gather the evidence the chosen checks need, run the checks, keep going
-whatever fails. The public entry points are `scan_domains` and `scan_batch`."""
+whatever fails. The public entry point is `scan_domains`."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ async def scan_one(text: str, checks: list[Check], session: ScanSession) -> Doma
     ctx = DomainContext(target.domain, session)
     needs = _needs(checks)
     gathering = asyncio.ensure_future(ctx.gather(needs, config.domain_timeout))
-    if "soa" in needs and await _is_nxdomain(ctx, config.domain_timeout):
+    if await _is_nxdomain(ctx, config.domain_timeout):
         gathering.cancel()
         await ctx.cancel()
         return finish(target.domain, notice=target.notice, error=ScanFailure(
@@ -84,7 +84,8 @@ async def _is_nxdomain(ctx: DomainContext, timeout: float) -> bool:
 
 
 def _needs(checks: list[Check]) -> list[str]:
-    return list(dict.fromkeys(n for c in checks for n in c.needs))
+    # The SOA is always asked: it tells whether the domain exists at all, whatever checks run.
+    return list(dict.fromkeys(["soa", *(n for c in checks for n in c.needs)]))
 
 
 def run_check(check: Check, evidence: EvidenceView, language: str = "en") -> Finding:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..evidence.dnssec import BOGUS, INSECURE, ISLAND, SECURE
+from ..gather import Unavailable
 from ..model import Outcome, Severity, Status
 from ..registry import check
 from ._common import dns_error, unavailable
@@ -26,9 +27,9 @@ def resolves(ev) -> Outcome:
 
 
 @check("domain.nameservers", area="domain", severity=Severity.MEDIUM,
-       needs=("ns", "ns_serials"))
+       needs=("ns", "ns_serials", "soa"))
 def nameservers(ev) -> Outcome:
-    ns, views = ev["ns"], ev["ns_serials"]
+    ns, views, soa = ev["ns"], ev["ns_serials"], ev["soa"]
     problem = (unavailable(ns, "the NS records") or dns_error(ns, "the NS records")
                or unavailable(views, "the nameservers' answers"))
     if problem:
@@ -36,9 +37,12 @@ def nameservers(ev) -> Outcome:
     evidence = {"ns": ns.to_json(), "nameservers": [v.to_json() for v in views]}
     names = ", ".join(v.name for v in views)
     if not views:
+        if not isinstance(soa, Unavailable) and soa.exists and not soa.records:
+            return Outcome(Status.INFO, "not-a-zone", evidence, {"domain": ev.domain})
         return Outcome(Status.FAIL, "none", evidence, {})
     lame = [v for v in views if v.lame]
-    failing = [v for v in views if v.serial is None and not v.lame]
+    unchecked = [v for v in views if not v.checked]
+    silent = [v for v in views if v.serial is None and v.checked and not v.lame]
     serials = sorted({v.serial for v in views if v.serial is not None})
     if len(serials) > 1:
         return Outcome(Status.WARN, "serials-differ", evidence,
@@ -46,13 +50,13 @@ def nameservers(ev) -> Outcome:
     if lame:
         return Outcome(Status.FAIL if len(lame) == len(views) else Status.WARN, "lame", evidence,
                        {"names": ", ".join(v.name for v in lame), "reason": lame[0].error})
-    if failing and len(failing) == len(views):
-        return Outcome(Status.ERROR, "could-not-check", evidence,
-                       {"what": "the nameservers", "reason": failing[0].error})
-    if failing:
+    if silent and serials:  # others answered, so these servers (not our network) are silent
         return Outcome(Status.WARN, "some-unreachable", evidence,
-                       {"names": ", ".join(v.name for v in failing),
-                        "reason": failing[0].error})
+                       {"names": ", ".join(v.name for v in silent), "reason": silent[0].error})
+    if silent or unchecked:
+        first = (silent or unchecked)[0]
+        return Outcome(Status.ERROR, "could-not-check", evidence,
+                       {"what": f"the nameserver {first.name}", "reason": first.error})
     if len(views) < 2:
         return Outcome(Status.WARN, "single", evidence, {"names": names})
     return Outcome(Status.PASS, "ok", evidence, {"count": len(views), "names": names,
@@ -89,10 +93,11 @@ def caa(ev) -> Outcome:
     if view.error:
         return Outcome(Status.ERROR, "could-not-check", evidence,
                        {"what": "CAA records", "reason": view.error})
-    issuers = sorted({_caa_value(r) for r in view.records if _caa_tag(r) in ("issue",
-                                                                               "issuewild")})
-    if not view.records or not issuers:
+    issuers = sorted({_caa_value(r) for r in view.records if _caa_tag(r) == "issue"})
+    if not view.records:
         return Outcome(Status.WARN, "none", evidence, {"domain": ev.domain})
+    if not issuers:
+        return Outcome(Status.WARN, "no-issue", evidence, {"found_at": view.found_at})
     return Outcome(Status.PASS, "limited", evidence,
                    {"issuers": ", ".join(i or "nobody" for i in issuers),
                     "found_at": view.found_at})

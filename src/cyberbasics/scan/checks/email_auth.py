@@ -72,6 +72,13 @@ def spf_all(ev) -> Outcome:
         return _spf_dns_error(report)
     if report.status != "ok":
         return Outcome(Status.INFO, "no-record", evidence, {})
+    evidence["all_status"] = report.all_status
+    if report.all_status == "unknown":
+        reason = next((e.message for e in report.nested_errors), "a lookup on the way failed")
+        return Outcome(Status.ERROR, "could-not-check", evidence,
+                       {"what": "where your SPF record's redirect leads", "reason": reason})
+    if report.all_status == "broken":
+        return Outcome(Status.FAIL, "broken-redirect", evidence, {"target": report.all_domain})
     if report.all_qualifier in ("-", "~"):
         result = "hard" if report.all_qualifier == "-" else "soft"
         return Outcome(Status.PASS, result, evidence, {})
@@ -101,10 +108,13 @@ def dmarc_record(ev) -> Outcome:
                         "org": found.org_domain, "psl_org": found.psl_org_domain})
     if found.status == dmarc_protocol.MULTIPLE_RECORDS:
         return Outcome(Status.FAIL, "multiple", evidence, {})
-    if found.status in (dmarc_protocol.INVALID_RECORD, dmarc_protocol.UNUSABLE_RECORD):
-        problems = "; ".join(found.record.problems) if found.record else ""
-        reason = problems or next((x.error for x in found.lookups if x.error), "")
-        return Outcome(Status.FAIL, "invalid", evidence, {"reason": reason})
+    if found.status == dmarc_protocol.INVALID_RECORD:
+        # The domain's own record is at fault; found.record may be a parent's fallback.
+        reason = found.lookups[0].error if found.lookups else ""
+        return Outcome(Status.FAIL, "invalid", evidence, {"reason": reason or "unreadable"})
+    if found.status == dmarc_protocol.UNUSABLE_RECORD:
+        reason = "; ".join(found.record.problems) if found.record else ""
+        return Outcome(Status.FAIL, "invalid", evidence, {"reason": reason or "unusable"})
     return Outcome(Status.FAIL, "missing", evidence, {"domain": ev.domain})
 
 
@@ -128,9 +138,10 @@ def dmarc_policy(ev) -> Outcome:
     if policy not in _STRICT_POLICIES:
         return Outcome(Status.WARN, "monitor-only", evidence, {"policy": policy})
     if not found.record.applies_to_all_mail:
-        return Outcome(Status.WARN, "partial", evidence,
-                       {"policy": policy, "pct": found.record.pct or 100,
-                        "testing": found.record.t == "y"})
+        record = found.record
+        result = "testing" if record.t == "y" else "partial"
+        pct = 100 if record.pct is None else record.pct
+        return Outcome(Status.WARN, result, evidence, {"policy": policy, "pct": pct})
     return Outcome(Status.PASS, "enforced", evidence, {"policy": policy})
 
 
@@ -194,7 +205,7 @@ def dkim(ev) -> Outcome:
 def _mail_record_precheck(ev, view, mx, what: str) -> Outcome | None:
     """The shared first steps of checks on records that only matter for receiving mail."""
     problem = (unavailable(view, what) or unavailable(mx, "the MX records")
-               or dns_error(view.answer, what))
+               or dns_error(mx.answer, "the MX records") or dns_error(view.answer, what))
     if problem:
         return problem
     if not mx.receives_mail:
@@ -215,8 +226,7 @@ def mta_sts(ev) -> Outcome:
         return Outcome(Status.FAIL, "bad-record", evidence, {"reason": view.record_error})
     if view.policy is None:
         fetched = view.fetched
-        if fetched is not None and fetched.error and fetched.status is None \
-                and "certificate" not in fetched.error:
+        if fetched is not None and not fetched.definite:
             return Outcome(Status.ERROR, "could-not-check", evidence,
                            {"what": "the MTA-STS policy", "reason": fetched.error})
         return Outcome(Status.FAIL, "bad-policy", evidence, {"reason": view.policy_error})
@@ -264,17 +274,24 @@ def no_mail_lockdown(ev) -> Outcome:
     if report.status == "dns_error" or found.could_not_check:
         return Outcome(Status.ERROR, "could-not-check", evidence,
                        {"what": "the SPF and DMARC records", "reason": "a lookup failed"})
+    if report.status == "ok" and _authorises_senders(report.record):
+        # No MX, but SPF lists senders: the domain sends mail, so -all would break it.
+        return Outcome(Status.INFO, "sends-mail", evidence, {})
     missing = []
-    record = report.record
-    only_fail_all = (report.status == "ok" and report.all_qualifier == "-" and record is not None
-                     and report.lookups == 0 and _only_all(report.records[0]))
-    if not only_fail_all:
+    if not (report.status == "ok" and _only_all(report.records[0])):
         missing.append('an SPF record of exactly "v=spf1 -all"')
     if found.policy() != "reject":
         missing.append("a DMARC record with p=reject")
     if missing:
         return Outcome(Status.FAIL, "open", evidence, {"missing": " and ".join(missing)})
     return Outcome(Status.PASS, "locked", evidence, {})
+
+
+def _authorises_senders(record) -> bool:
+    """Whether an SPF record lets any server pass (anything but -all / ~all)."""
+    if record.redirect is not None and record.all is None:
+        return True
+    return any(m.qualifier in ("+", "?") for m in record.mechanisms)
 
 
 def _only_all(record: str) -> bool:

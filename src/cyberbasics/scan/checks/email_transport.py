@@ -20,17 +20,21 @@ def mx(ev) -> Outcome:
         return Outcome(Status.INFO, "null-mx", evidence, {"domain": ev.domain})
     if not view.hosts:
         return Outcome(Status.INFO, "none", evidence, {"domain": ev.domain})
-    unresolved = [h for h in view.hosts if not h.addresses]
-    broken = [h for h in unresolved if h.error]
-    if broken and len(unresolved) == len(view.hosts):
+    real = [h for h in view.hosts if h.name]
+    definite = [h for h in real if not h.addresses and not h.error]  # no address, for sure
+    uncertain = [h for h in real if not h.addresses and h.error]  # our lookup failed
+    if definite:
+        status = Status.FAIL if len(definite) == len(real) else Status.WARN
+        return Outcome(status, "unresolved", evidence,
+                       {"names": ", ".join(h.name for h in definite)})
+    if view.mixed_null_mx:
+        return Outcome(Status.WARN, "null-mx-mixed", evidence,
+                       {"names": ", ".join(h.name for h in real)})
+    if uncertain:
         return Outcome(Status.ERROR, "could-not-check", evidence,
-                       {"what": "the mail servers' addresses", "reason": broken[0].error})
-    if unresolved:
-        names = ", ".join(h.name for h in unresolved)
-        status = Status.FAIL if len(unresolved) == len(view.hosts) else Status.WARN
-        return Outcome(status, "unresolved", evidence, {"names": names})
-    return Outcome(Status.PASS, "ok", evidence,
-                   {"names": ", ".join(h.name for h in view.hosts)})
+                       {"what": f"the address of {uncertain[0].name}",
+                        "reason": uncertain[0].error})
+    return Outcome(Status.PASS, "ok", evidence, {"names": ", ".join(h.name for h in real)})
 
 
 @check("email.starttls", area="email", severity=Severity.HIGH, needs=("mx", "starttls"))
@@ -39,9 +43,14 @@ def starttls(ev) -> Outcome:
     problem = unavailable(view, "the MX records") or unavailable(probes, "the mail servers")
     if problem:
         return problem
+    problem = dns_error(view.answer, "the MX records")
+    if problem:
+        return problem
     if not view.receives_mail:
         return Outcome(Status.INFO, "no-mail", {"mx": view.to_json()}, {"domain": ev.domain})
     evidence = {"servers": [p.to_json() for p in probes]}
+    if not probes:  # no mail server could be probed: nothing to judge
+        return Outcome(Status.INFO, "no-servers", {"mx": view.to_json(), **evidence}, {})
     no_tls = [p.host for p in probes if p.starttls_offered is False]
     bad_cert = [p for p in probes if p.certificate_valid is False]
     old = [p for p in probes if p.tls_version and p.tls_version not in _GOOD_TLS]

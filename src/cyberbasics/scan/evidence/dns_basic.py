@@ -44,10 +44,11 @@ class NameserverView:
     serial: int | None  # SOA serial it answered with
     error: str | None  # why it could not be asked, or why it gave no serial
     lame: bool = False  # definitely broken (no address, or not serving the zone), not a timeout
+    checked: bool = True  # False: we could not ask it (our lookup failed, or not allowed)
 
     def to_json(self) -> dict:
         data = {"name": self.name, "addresses": list(self.addresses), "serial": self.serial,
-                "lame": self.lame}
+                "lame": self.lame, "checked": self.checked}
         if self.error:
             data["error"] = self.error
         return data
@@ -67,11 +68,11 @@ async def _ask_nameserver(ctx: DomainContext, name: str) -> NameserverView:
     found, error = await addresses(ctx, name)
     if not found:
         return NameserverView(name, (), None, error or "the name has no address",
-                              lame=error is None)
+                              lame=error is None, checked=error is None)
     allowed = [ip for ip in found if refusal_reason(ip, lab=ctx.config.lab) is None]
     if not allowed:
         return NameserverView(name, found, None,
-                              refusal_reason(found[0], lab=ctx.config.lab))
+                              refusal_reason(found[0], lab=ctx.config.lab), checked=False)
     # Prefer IPv4: the scanning host may have no IPv6 route.
     ip = sorted(allowed, key=lambda a: ":" in a)[0]
     reply = await ctx.dns.lookup(ctx.domain, "SOA", server=(ip, ctx.config.port(53)))
@@ -133,8 +134,14 @@ class MxView:
 
     @property
     def null_mx(self) -> bool:
-        """RFC 7505: a single MX with an empty exchange ('.') means no mail is accepted."""
-        return len(self.hosts) == 1 and self.hosts[0].name == ""
+        """RFC 7505: an MX with an empty exchange ('.') means no mail is accepted; it must
+        stand alone, but several of them still say the same."""
+        return bool(self.hosts) and all(h.name == "" for h in self.hosts)
+
+    @property
+    def mixed_null_mx(self) -> bool:
+        """A null MX beside real ones: invalid (RFC 7505 §3), senders may do either."""
+        return any(h.name == "" for h in self.hosts) and not self.null_mx
 
     @property
     def receives_mail(self) -> bool:

@@ -135,7 +135,11 @@ async def mta_sts_policy(ctx: DomainContext) -> MtaStsView:
         return MtaStsView(answer, None, str(exc), None, None, None)
     client = await ctx.session.memo("http_client", _http_client(ctx))
     fetched = await fetch_text(client, f"https://mta-sts.{ctx.domain}/.well-known/mta-sts.txt",
-                               limit=64 * 1024)
+                               limit=mta_sts.MAX_POLICY_BYTES,
+                               deadline=3 * ctx.config.timeout)
+    if fetched.kind == "too_large":
+        return MtaStsView(answer, record, None, fetched, None,
+                          f"the policy is larger than {mta_sts.MAX_POLICY_BYTES} bytes")
     if fetched.error or fetched.status != 200:
         return MtaStsView(answer, record, None, fetched, None,
                           fetched.error or f"the policy URL answered HTTP {fetched.status}")
