@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import signal
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -268,8 +269,12 @@ def _smtp_server(ca, host: MailHost, address: str, port: int):
 
 
 async def run_lab_forever(*, dns_port: int = 0) -> None:
-    directory = Path(tempfile.mkdtemp(prefix="cyberbasics-lab-"))
-    async with running_world(dns_port=dns_port, directory=directory) as world:
+    """Serve until Ctrl-C or SIGTERM; the lab's files (its CA key too) go with it."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    async with running_world(dns_port=dns_port) as world:
         args = " ".join(world.scan_arguments())
         print("The Cyber Basics lab is running on loopback (Ctrl-C stops it).\n")
         print(f"DNS server: {world.dns.host}:{world.dns.port} (UDP and TCP)")
@@ -279,8 +284,8 @@ async def run_lab_forever(*, dns_port: int = 0) -> None:
             print(f"  {business.domain:20} {business.story}")
         print("\nScan them with:")
         domains = " ".join(b.domain for b in world.businesses)
-        print(f"  .venv/bin/cyberbasics scan {domains} \\\n      {args}")
-        await asyncio.Event().wait()
+        print(f"  .venv/bin/cyberbasics scan {domains} \\\n      {args}", flush=True)
+        await stop.wait()
 
 
 async def run_demo() -> int:

@@ -100,13 +100,21 @@ def run_check(check: Check, evidence: EvidenceView, language: str = "en") -> Fin
 
 def render(check: Check, outcome: Outcome, language: str = "en") -> Finding:
     texts = check_texts(check.id, language)
-    try:
-        summary = fill(result_text(check.id, outcome.result, language), outcome.params)
-    except MissingText:
-        summary = outcome.result
+    summary = _summary(check.id, outcome, language)
     return Finding(check.id, check.area, outcome.status, _severity(check, outcome.status),
                    outcome.result, texts["title"], summary, texts.get("why", ""),
                    texts.get("fix", ""), outcome.evidence)
+
+
+def _summary(check_id: str, outcome: Outcome, language: str) -> str:
+    """The result's text; a missing or malformed translation falls back to English, and
+    English to the result key, so one bad text never costs a batch its results."""
+    for lang in dict.fromkeys((language, "en")):
+        try:
+            return fill(result_text(check_id, outcome.result, lang), outcome.params)
+        except (MissingText, ValueError, IndexError):
+            continue
+    return outcome.result
 
 
 def _severity(check: Check, status: Status) -> Severity:
