@@ -92,13 +92,10 @@ def spf_all(ev) -> Outcome:
 @check("email.dmarc.record", area="email", severity=Severity.HIGH, needs=("dmarc",))
 def dmarc_record(ev) -> Outcome:
     found = ev["dmarc"]
-    problem = unavailable(found, "the DMARC record")
+    problem = _dmarc_unknown(found, "the DMARC record")
     if problem:
         return problem
     evidence = found.to_json()
-    if found.could_not_check:
-        return Outcome(Status.ERROR, "could-not-check", evidence,
-                       {"what": "the DMARC record", "reason": _dmarc_dns_reason(found)})
     if found.status == dmarc_protocol.FOUND:
         result = "ok" if found.applies_via == dmarc_protocol.VIA_DOMAIN else "inherited"
         if found.org_domains_differ:
@@ -118,20 +115,23 @@ def dmarc_record(ev) -> Outcome:
     return Outcome(Status.FAIL, "missing", evidence, {"domain": ev.domain})
 
 
-def _dmarc_dns_reason(found) -> str:
-    return next((x.error for x in found.lookups if x.state == "dns_error"), "a lookup failed")
+def _dmarc_unknown(found, what: str) -> Outcome | None:
+    """`error` when the DMARC evidence is missing or a deciding lookup failed."""
+    problem = unavailable(found, what)
+    if problem or not found.could_not_check:
+        return problem
+    reason = next((x.error for x in found.lookups if x.state == "dns_error"), "a lookup failed")
+    return Outcome(Status.ERROR, "could-not-check", found.to_json(),
+                   {"what": what, "reason": reason})
 
 
 @check("email.dmarc.policy", area="email", severity=Severity.HIGH, needs=("dmarc",))
 def dmarc_policy(ev) -> Outcome:
     found = ev["dmarc"]
-    problem = unavailable(found, "the DMARC record")
+    problem = _dmarc_unknown(found, "the DMARC policy")
     if problem:
         return problem
     evidence = found.to_json()
-    if found.could_not_check:
-        return Outcome(Status.ERROR, "could-not-check", evidence,
-                       {"what": "the DMARC policy", "reason": _dmarc_dns_reason(found)})
     policy = found.policy()
     if found.record is None or policy is None:
         return Outcome(Status.FAIL, "no-policy", evidence, {})
@@ -149,12 +149,10 @@ def dmarc_policy(ev) -> Outcome:
        needs=("dmarc", "dmarc_reporting"))
 def dmarc_reporting(ev) -> Outcome:
     found, verdicts = ev["dmarc"], ev["dmarc_reporting"]
-    problem = unavailable(found, "the DMARC record") or unavailable(verdicts, "report addresses")
+    problem = (_dmarc_unknown(found, "the DMARC record")
+               or unavailable(verdicts, "report addresses"))
     if problem:
         return problem
-    if found.could_not_check:
-        return Outcome(Status.ERROR, "could-not-check", found.to_json(),
-                       {"what": "the DMARC record", "reason": _dmarc_dns_reason(found)})
     if found.record is None:
         return Outcome(Status.INFO, "no-record", {}, {})
     evidence = {"rua": [u.to_json() for u in found.record.rua], "authorised": verdicts}
