@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import ssl
 import stat
 from datetime import UTC, datetime, timedelta
@@ -19,21 +18,11 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    # The same directory in every lab test module: later modules load this CA from disk.
-    return LabCA.create(tmp_path_factory.getbasetemp() / "lab-ca")
-
-
-@pytest.fixture(scope="module")
 def fixed_ca(tmp_path_factory):
     return LabCA.create(tmp_path_factory.mktemp("fixed-ca"), now=NOW)
 
 
-@pytest.fixture(autouse=True)
-async def no_leftover_tasks(caplog):
-    yield
-    assert asyncio.all_tasks() == {asyncio.current_task()}
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+pytestmark = pytest.mark.usefixtures("no_leftover_tasks")
 
 
 def sans(cert: x509.Certificate) -> list[str]:

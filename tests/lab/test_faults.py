@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import random
 import time
 
 import httpx
 import pytest
 
-from cyberbasics.lab.ca import LabCA
 from cyberbasics.lab.faults import FaultServer, require_loopback
 from cyberbasics.lab.web import LabWebServer, Response, Site
 
@@ -19,16 +17,7 @@ REQUEST = b"GET / HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n
 SITES = {"www.example.com": Site(routes={"/": Response.text("hello\n")})}
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    return LabCA.create(tmp_path_factory.getbasetemp() / "lab-ca")
-
-
-@pytest.fixture(autouse=True)
-async def no_leftover_tasks(caplog):
-    yield
-    assert asyncio.all_tasks() == {asyncio.current_task()}
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+pytestmark = pytest.mark.usefixtures("no_leftover_tasks")
 
 
 async def connect(server):

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import smtplib
 import socket
 import ssl
 
 import pytest
 
-from cyberbasics.lab.ca import LabCA
 from cyberbasics.lab.smtp import LabSmtpServer
 
 MX = "mx.example.com"
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    return LabCA.create(tmp_path_factory.getbasetemp() / "lab-ca")
-
-
-@pytest.fixture(autouse=True)
-async def no_leftover_tasks(caplog):
-    yield
-    assert asyncio.all_tasks() == {asyncio.current_task()}
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+pytestmark = pytest.mark.usefixtures("no_leftover_tasks")
 
 
 class LabSMTP(smtplib.SMTP):

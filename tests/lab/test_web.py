@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import ssl
 
 import httpx
 import pytest
 from cryptography import x509
 
-from cyberbasics.lab.ca import WRONG_NAME, LabCA
+from cyberbasics.lab.ca import WRONG_NAME
 from cyberbasics.lab.web import LabWebServer, Response, Site, normalise_host
 
 POLICY = b"version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n"
 MTA_STS = "mta-sts.example.com"
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    return LabCA.create(tmp_path_factory.getbasetemp() / "lab-ca")
-
-
-@pytest.fixture(autouse=True)
-async def no_leftover_tasks(caplog):
-    yield
-    assert asyncio.all_tasks() == {asyncio.current_task()}
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+pytestmark = pytest.mark.usefixtures("no_leftover_tasks")
 
 
 def sites() -> dict[str, Site]:

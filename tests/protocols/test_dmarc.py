@@ -23,8 +23,7 @@ from cyberbasics.protocols.dmarc import (
     psl_organisational_domain,
     tree_walk_targets,
 )
-
-from .dns_fixture import DictDns, txt
+from tests.protocols.fake_dns import ZoneDns, txt
 
 FUZZ = settings(max_examples=300, deadline=None)
 
@@ -341,7 +340,7 @@ def test_tree_walk_targets_follow_rfc9989_section_4_10():
 
 
 async def test_record_at_the_domain():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]})
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]})
     result = await discover("Example.COM.", dns=dns)
     assert result.status == FOUND and result.found
     assert (result.record_domain, result.applies_via) == ("example.com", "domain")
@@ -353,7 +352,7 @@ async def test_record_at_the_domain():
 
 
 async def test_subdomain_uses_the_organisational_domain_record():
-    dns = DictDns({
+    dns = ZoneDns({
         "_dmarc.example.com": [txt("v=DMARC1; p=reject; sp=quarantine; np=reject")],
         "mail.example.com": [("A", "192.0.2.1")],
     })
@@ -369,7 +368,7 @@ async def test_subdomain_uses_the_organisational_domain_record():
 
 async def test_fewest_labels_wins_over_an_intermediate_record():
     # RFC 9989 §4.10.2: records at mail.example.com and example.com -> example.com
-    dns = DictDns({
+    dns = ZoneDns({
         "_dmarc.mail.example.com": [txt("v=DMARC1; p=none")],
         "_dmarc.example.com": [txt("v=DMARC1; p=reject")],
     })
@@ -379,7 +378,7 @@ async def test_fewest_labels_wins_over_an_intermediate_record():
 
 
 async def test_psd_n_makes_an_organisational_domain_and_stops_the_walk():
-    dns = DictDns({
+    dns = ZoneDns({
         "_dmarc.mail.example.com": [txt("v=DMARC1; p=quarantine; psd=n")],
         "_dmarc.example.com": [txt("v=DMARC1; p=reject")],
     })
@@ -394,22 +393,22 @@ async def test_rfc9989_b43_public_suffix_domain_record():
         "_dmarc.bank.example": [txt("v=DMARC1; p=reject; sp=quarantine; psd=y")],
         "_dmarc.giant.bank.example": [txt("v=DMARC1; p=none; rua=mailto:d@giant.bank.example")],
     }
-    dns = DictDns(zone)
+    dns = ZoneDns(zone)
     giant = await discover("giant.bank.example", dns=dns)
     assert (giant.record_domain, giant.applies_via, giant.org_domain) == (
         "giant.bank.example", "domain", "giant.bank.example")
-    mail_giant = await discover("mail.giant.bank.example", dns=DictDns(zone))
+    mail_giant = await discover("mail.giant.bank.example", dns=ZoneDns(zone))
     assert (mail_giant.record_domain, mail_giant.org_domain) == (
         "giant.bank.example", "giant.bank.example")
     assert mail_giant.policy() == "none"
-    mega = await discover("mail.mega.bank.example", dns=DictDns(zone))
+    mega = await discover("mail.mega.bank.example", dns=ZoneDns(zone))
     assert mega.org_domain == "mega.bank.example"
     assert (mega.record_domain, mega.applies_via) == ("bank.example", "public_suffix_domain")
     assert mega.policy() == "quarantine" and mega.status == FOUND
 
 
 async def test_deep_names_make_at_most_eight_queries():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]})
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]})
     domain = ".".join(f"l{i}" for i in range(30)) + ".example.com"
     result = await discover(domain, dns=dns)
     assert result.query_count == 8 and len(dns.queries) == 8
@@ -417,7 +416,7 @@ async def test_deep_names_make_at_most_eight_queries():
 
 
 async def test_no_record_anywhere():
-    dns = DictDns({"shop.example.co.uk": [("A", "192.0.2.1")]})
+    dns = ZoneDns({"shop.example.co.uk": [("A", "192.0.2.1")]})
     result = await discover("shop.example.co.uk", dns=dns)
     assert result.status == NO_RECORD and result.record is None and result.policy() is None
     # RFC 9989 §4.10.2: with no record the initial target is the organisational domain
@@ -428,13 +427,13 @@ async def test_no_record_anywhere():
 
 
 async def test_non_dmarc_txt_records_are_ignored():
-    dns = DictDns({"_dmarc.example.com": [txt("v=spf1 -all"), txt("hello")]})
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=spf1 -all"), txt("hello")]})
     result = await discover("example.com", dns=dns)
     assert result.status == NO_RECORD and result.lookups[0].state == "none"
 
 
 async def test_multiple_records_at_the_domain():
-    dns = DictDns({
+    dns = ZoneDns({
         "_dmarc.mail.example.com": [txt("v=DMARC1; p=none"), txt("v=DMARC1; p=reject")],
         "_dmarc.example.com": [txt("v=DMARC1; p=quarantine")],
     })
@@ -447,13 +446,13 @@ async def test_multiple_records_at_the_domain():
 
 
 async def test_multiple_records_with_nothing_above():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; p=none"), txt("v=DMARC1; p=none ")]})
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; p=none"), txt("v=DMARC1; p=none ")]})
     result = await discover("example.com", dns=dns)
     assert result.status == MULTIPLE_RECORDS and result.record is None
 
 
 async def test_invalid_record_at_the_domain():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; p=none; p=reject")]})
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; p=none; p=reject")]})
     result = await discover("example.com", dns=dns)
     assert result.status == INVALID_RECORD and result.record is None
     assert result.lookups[0].state == "invalid"
@@ -461,20 +460,20 @@ async def test_invalid_record_at_the_domain():
 
 
 async def test_unusable_record_at_the_domain():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; adkim=s")]})
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; adkim=s")]})
     result = await discover("example.com", dns=dns)
     assert result.status == UNUSABLE_RECORD and result.record is not None
     assert result.policy() is None
 
 
 async def test_record_without_p_but_with_rua_is_found_as_none():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; rua=mailto:d@example.com")]})
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; rua=mailto:d@example.com")]})
     result = await discover("example.com", dns=dns)
     assert result.status == FOUND and result.policy() == "none"
 
 
 async def test_record_split_over_several_character_strings():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; p=quarantine; ",
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; p=quarantine; ",
                                               "rua=mailto:dmarc-feedback@example.com")]})
     result = await discover("example.com", dns=dns)
     assert result.record.rua[0].address == "dmarc-feedback@example.com"
@@ -482,7 +481,7 @@ async def test_record_split_over_several_character_strings():
 
 @pytest.mark.parametrize("fault", ["servfail", "timeout", "refused", "error"])
 async def test_dns_error_at_the_domain_is_could_not_check(fault):
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]},
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]},
                   faults={"_dmarc.example.com": fault})
     result = await discover("example.com", dns=dns)
     assert result.status == DNS_ERROR and result.could_not_check
@@ -492,7 +491,7 @@ async def test_dns_error_at_the_domain_is_could_not_check(fault):
 
 
 async def test_dns_error_during_the_walk_is_could_not_check():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]},
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]},
                   faults={"_dmarc.example.com": "timeout"})
     result = await discover("mail.example.com", dns=dns)
     assert result.status == DNS_ERROR and result.record is None
@@ -500,7 +499,7 @@ async def test_dns_error_during_the_walk_is_could_not_check():
 
 
 async def test_dns_error_above_a_found_record_only_hides_the_org_domain():
-    dns = DictDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]},
+    dns = ZoneDns({"_dmarc.example.com": [txt("v=DMARC1; p=reject")]},
                   faults={"_dmarc.com": "servfail"})
     result = await discover("example.com", dns=dns)
     assert result.status == FOUND and result.policy() == "reject"
@@ -509,13 +508,13 @@ async def test_dns_error_above_a_found_record_only_hides_the_org_domain():
 
 
 async def test_international_domain_is_queried_as_a_label():
-    dns = DictDns({"_dmarc.xn--bcher-kva.example": [txt("v=DMARC1; p=none")]})
+    dns = ZoneDns({"_dmarc.xn--bcher-kva.example": [txt("v=DMARC1; p=none")]})
     result = await discover("Bücher.example", dns=dns)
     assert result.domain == "xn--bcher-kva.example" and result.found
 
 
 async def test_single_label_domain():
-    dns = DictDns({})
+    dns = ZoneDns({})
     result = await discover("com", dns=dns)
     assert result.status == NO_RECORD and dns.queried() == ["_dmarc.com"]
     assert result.psl_org_domain is None
@@ -524,7 +523,7 @@ async def test_single_label_domain():
 @pytest.mark.parametrize("bad", ["", ".", "a..b", "x" * 64 + ".com", "a." * 130 + "com"])
 async def test_not_a_domain(bad):
     with pytest.raises(ValueError):
-        await discover(bad, dns=DictDns({}))
+        await discover(bad, dns=ZoneDns({}))
 
 
 def test_psl_organisational_domain():
@@ -538,7 +537,7 @@ def test_psl_organisational_domain():
 
 
 async def test_same_organisational_domain_needs_no_authorisation():
-    dns = DictDns({})
+    dns = ZoneDns({})
     assert await external_report_authorised(
         "example.com", "mailto:dmarc@reports.example.com", dns=dns) is True
     assert await external_report_authorised(
@@ -547,7 +546,7 @@ async def test_same_organisational_domain_needs_no_authorisation():
 
 
 async def test_rfc9989_b23_third_party_authorisation():
-    dns = DictDns({"example.com._report._dmarc.thirdparty.example.net": [txt("v=DMARC1;")]})
+    dns = ZoneDns({"example.com._report._dmarc.thirdparty.example.net": [txt("v=DMARC1;")]})
     uri = "mailto:auth-reports@thirdparty.example.net"
     assert await external_report_authorised("example.com", uri, dns=dns) is True
     assert dns.queried() == ["example.com._report._dmarc.thirdparty.example.net"]
@@ -555,35 +554,35 @@ async def test_rfc9989_b23_third_party_authorisation():
 
 
 async def test_wildcard_authorisation():
-    dns = DictDns({"*._report._dmarc.thirdparty.example.net": [txt("v=DMARC1")]})
+    dns = ZoneDns({"*._report._dmarc.thirdparty.example.net": [txt("v=DMARC1")]})
     assert await external_report_authorised(
         "example.com", "mailto:r@thirdparty.example.net", dns=dns) is True
 
 
 async def test_authorisation_record_must_be_dmarc():
-    dns = DictDns({"example.com._report._dmarc.thirdparty.example.net": [txt("ok")]})
+    dns = ZoneDns({"example.com._report._dmarc.thirdparty.example.net": [txt("ok")]})
     assert await external_report_authorised(
         "example.com", "mailto:r@thirdparty.example.net", dns=dns) is False
 
 
 async def test_authorisation_lookup_failure_is_none():
-    dns = DictDns({}, faults={"example.com._report._dmarc.thirdparty.example.net": "servfail"})
+    dns = ZoneDns({}, faults={"example.com._report._dmarc.thirdparty.example.net": "servfail"})
     assert await external_report_authorised(
         "example.com", "mailto:r@thirdparty.example.net", dns=dns) is None
 
 
 async def test_authorisation_with_parsed_uri_https_and_org_override():
     record = parse_dmarc("v=DMARC1; p=none; rua=https://collector.example.net/dmarc")
-    dns = DictDns({"example.com._report._dmarc.collector.example.net": [txt("v=DMARC1")]})
+    dns = ZoneDns({"example.com._report._dmarc.collector.example.net": [txt("v=DMARC1")]})
     assert await external_report_authorised("example.com", record.rua[0], dns=dns) is True
     # with the tree-walk organisational domain given, mail.example.com counts as internal
     assert await external_report_authorised(
-        "a.mail.example.com", "mailto:r@mail.example.com", dns=DictDns({}),
+        "a.mail.example.com", "mailto:r@mail.example.com", dns=ZoneDns({}),
         org_domain="mail.example.com") is True
 
 
 async def test_unusable_uri_or_overlong_name_is_not_authorised():
-    dns = DictDns({})
+    dns = ZoneDns({})
     assert await external_report_authorised("example.com", "dmarc@x.example", dns=dns) is False
     long_host = ".".join(["a" * 60] * 3) + ".net"
     long_domain = ".".join(["b" * 60] * 2) + ".com"
@@ -593,7 +592,7 @@ async def test_unusable_uri_or_overlong_name_is_not_authorised():
 
 
 async def test_a_record_meant_as_dmarc_but_malformed_is_reported_not_hidden():
-    dns = DictDns({
+    dns = ZoneDns({
         "_dmarc.mail.example.com": [txt("v=DMARC1 p=reject")],
         "_dmarc.example.com": [txt("v=DMARC1; p=none")],
     })
