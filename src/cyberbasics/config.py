@@ -56,7 +56,8 @@ class ScanConfig:
 
 
 def parse_nameserver(text: str) -> tuple[str, int]:
-    """HOST, HOST:PORT, [V6] or [V6]:PORT."""
+    """HOST, HOST:PORT, [V6] or [V6]:PORT; the address in its canonical form ("::1" for
+    "0:0:0:0:0:0:0:1", IPv4 for IPv4-mapped), as replies from it are reported and matched."""
     text = text.strip()
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
@@ -68,10 +69,13 @@ def parse_nameserver(text: str) -> tuple[str, int]:
     import ipaddress
 
     try:
-        ipaddress.ip_address(host)
+        address = ipaddress.ip_address(host)
     except ValueError:
         raise ConfigError(f"nameserver {text!r}: give an IP address, optionally with :PORT") \
             from None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:192.0.2.1 is 192.0.2.1
+    host = str(address)
     try:
         port = int(port_text) if port_text else DEFAULT_DNS_PORT
     except ValueError:

@@ -8,6 +8,11 @@ from cyberbasics.config import ConfigError, ScanConfig, parse_nameserver, parse_
     ("127.0.0.1:5353", ("127.0.0.1", 5353)),
     ("::1", ("::1", 53)),
     ("[::1]:5353", ("::1", 5353)),
+    # Canonical form: replies are reported (and matched) from "::1", never the long spelling.
+    ("[0:0:0:0:0:0:0:1]:5353", ("::1", 5353)),
+    ("0:0:0:0:0:0:0:1", ("::1", 53)),
+    ("[0000::0001]", ("::1", 53)),
+    ("[::FFFF:127.0.0.1]:53", ("127.0.0.1", 53)),  # IPv4-mapped: asked over IPv4
 ])
 def test_nameserver_forms(text, expected):
     assert parse_nameserver(text) == expected

@@ -121,7 +121,10 @@ def spf_check(
 
     async def evaluate():
         dns = DnsClient(config.nameservers, timeout=config.timeout)
-        return await check_host(ip, domain, sender, helo=helo, dns=dns)
+        try:
+            return await check_host(ip, domain, sender, helo=helo, dns=dns)
+        finally:
+            await dns.aclose()
 
     result = asyncio.run(evaluate())
     if format is OutputFormat.json:

@@ -54,11 +54,14 @@ class ScanSession:
         self.config = config
         self.dns = dns or DnsClient(config.nameservers, timeout=config.timeout)
         self.shared: dict[str, Any] = {}  # batch-wide memo for collectors (trust anchors, ...)
-        self.closers: list[Callable[[], Awaitable[None]]] = []  # run by aclose()
+        self.closers: list[Callable[[], Awaitable[None]]] = []  # run by aclose(), last first
+        if dns is None:  # ours, so ours to close (after everything that may still use it)
+            self.closers.append(self.dns.aclose)
         self._shared_locks: dict[str, asyncio.Lock] = {}
 
     async def aclose(self) -> None:
-        """Release what collectors opened for the batch (HTTP clients, ...)."""
+        """Release what collectors opened for the batch (HTTP clients, ...) and the DNS
+        client's sockets, if this session made the client."""
         while self.closers:
             await self.closers.pop()()
 
