@@ -45,3 +45,20 @@ def test_bad_ip_is_explained(world):
     result = spf(world, "--ip", "not-an-ip", "--sender", "a@b.example", "--helo", "x.example")
     assert result.exit_code == 2
     assert "not an IP address" in result.output
+
+
+def test_takes_every_network_option_and_writes_a_file(world, tmp_path):
+    out = tmp_path / "spf.json"
+    args = world.scan_arguments()
+    result = runner.invoke(app, ["spf", "check", "--ip", "127.0.10.1", "--sender",
+                                 "a@bakery.example", "--helo", "mx.bakery.example", *args,
+                                 "--timeout", "2", "--domain-timeout", "10",
+                                 "--concurrency", "4", "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["result"] == "pass"
+
+
+def test_csv_is_not_an_spf_format(world):
+    result = spf(world, "--ip", "192.0.2.1", "--sender", "a@b.example", "--helo", "x.example",
+                 "--format", "csv")
+    assert result.exit_code == 2

@@ -99,12 +99,24 @@ def spf_check(
     sender: Annotated[str, typer.Option(
         "--sender", help="MAIL FROM address (empty for bounces: postmaster@HELO is used).")],
     helo: Annotated[str, typer.Option("--helo", help="The name the client gave in HELO/EHLO.")],
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f",
+                                                 help="text or json")] = OutputFormat.text,
+    output: Output = None,
     nameserver: Nameserver = None,
+    ca_file: CaFile = None,
+    trust_anchor: TrustAnchor = None,
     timeout: Timeout = 5.0,
+    domain_timeout: Annotated[float, typer.Option(
+        "--domain-timeout", min=0.1, help="Seconds for the whole evaluation "
+                                          "(RFC 7208 §4.6.4 asks for at least 20).")] = 20.0,
+    concurrency: Concurrency = 64,
     lab: Lab = False,
+    port_map: PortMap = None,
 ) -> None:
-    """Evaluate check_host() for a sender, client IP and HELO name."""
+    """Evaluate check_host() for a sender, client IP and HELO name.
+
+    The network options are the same as `scan`'s; those SPF has no use for (CA file, trust
+    anchor, concurrency, port map) are accepted and checked, so scripts can pass one set."""
     import ipaddress
     import json
 
@@ -115,24 +127,29 @@ def spf_check(
         ipaddress.ip_address(ip)
     except ValueError:
         raise typer.BadParameter(f"{ip!r} is not an IP address", param_hint="--ip") from None
-    config = build_config(nameserver=nameserver, ca_file=None, trust_anchor=None,
-                          timeout=timeout, lab=lab)
+    if format is OutputFormat.csv:
+        raise typer.BadParameter("spf check writes text or json", param_hint="--format")
+    config = build_config(nameserver=nameserver, ca_file=ca_file, trust_anchor=trust_anchor,
+                          timeout=timeout, domain_timeout=domain_timeout,
+                          concurrency=concurrency, lab=lab, port_map=port_map)
     domain = sender.rpartition("@")[2] if "@" in sender else (sender or helo)
 
     async def evaluate():
         dns = DnsClient(config.nameservers, timeout=config.timeout)
         try:
-            return await check_host(ip, domain, sender, helo=helo, dns=dns)
+            return await check_host(ip, domain, sender, helo=helo, dns=dns,
+                                    timeout=config.domain_timeout)
         finally:
             await dns.aclose()
 
     result = asyncio.run(evaluate())
     if format is OutputFormat.json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        text = json.dumps(result.to_json(), indent=2) + "\n"
     else:
-        typer.echo(f"{result.result}: {result.explanation}")
+        text = f"{result.result}: {result.explanation}\n"
         if result.mechanism:
-            typer.echo(f"matched: {result.mechanism}")
+            text += f"matched: {result.mechanism}\n"
+    write_output(text, output)
 
 
 @app.command("lab")
