@@ -20,6 +20,8 @@ CSV_COLUMNS = ("domain", "input", "check", "area", "status", "severity", "title"
                "error")
 _STATUS_STYLE = {"pass": ("✔", "green"), "warn": ("!", "yellow"), "fail": ("✘", "red"),
                  "info": ("i", "blue"), "error": ("?", "magenta")}
+_SHORT_WORD = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "info": "INFO",
+               "error": "N/C"}  # "not checked": the legend below the list says so
 _STATUS_WORD = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "info": "INFO",
                 "error": "COULD NOT CHECK"}
 
@@ -92,22 +94,26 @@ def print_text(results: list[DomainResult], console: Console | None = None) -> N
             console.print(Text.assemble(("Could not scan:", "red"), " ",
                                         outside(result.error.message), overflow="fold"))
             continue
-        table = Table(show_header=True, header_style="bold", expand=True)
-        table.add_column("", width=2)
-        table.add_column("Check", ratio=1)
-        table.add_column("Result", ratio=3)
+        # A list rather than a boxed table: it stays readable in a narrow terminal or phone.
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(width=6, no_wrap=True)
+        table.add_column(ratio=1)
         for f in result.findings:
             mark, colour = _STATUS_STYLE[f.status]
-            table.add_row(Text(mark, style=colour),
-                          Text.assemble(outside(f.title), "\n", outside(f.check, "dim"),
-                                        overflow="fold"),
-                          Text.assemble((_STATUS_WORD[f.status], colour), " ",
-                                        outside(f.summary), overflow="fold"))
+            word = _SHORT_WORD[f.status]
+            table.add_row(Text(f"{mark} {word}", style=f"bold {colour}"),
+                          Text.assemble(outside(f.title, "bold"), "\n", outside(f.summary),
+                                        "\n", outside(f.check, "dim"), overflow="fold"))
+            table.add_row("", "")
         console.print(table)
         counts = {s: sum(1 for f in result.findings if f.status == s) for s in _STATUS_WORD}
         console.print("  ".join(f"{_STATUS_WORD[s].lower()}: {n}" for s, n in counts.items()
                                 if n) + f"   ({result.duration_ms} ms)",
                       emoji=False, highlight=False, markup=False)
+        if counts.get("error"):
+            console.print("N/C = could not check (a timeout or refusal): neither a pass nor a "
+                          "fail; scan again later.", style="dim", emoji=False, highlight=False,
+                          markup=False)
 
 
 @contextlib.contextmanager
