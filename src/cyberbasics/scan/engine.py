@@ -4,6 +4,7 @@ whatever fails. The public entry point is `scan_domains`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ async def scan_domains(
     checks = select(config.checks)
     own_session = session is None
     session = session or ScanSession(config)
+    preparing = asyncio.ensure_future(_prepare(config))
     slots = asyncio.Semaphore(config.concurrency)
 
     async def one(text: str) -> DomainResult:
@@ -43,8 +45,27 @@ async def scan_domains(
     try:
         return list(await asyncio.gather(*(one(text) for text in inputs)))
     finally:
+        await preparing
         if own_session:
             await session.aclose()
+
+
+async def _prepare(config: ScanConfig) -> None:
+    """Load what every scan needs once (trust stores, the Public Suffix List, the texts) in
+    the loop's idle moments while the first queries are out, not on the critical path when
+    a check first needs it. Each step runs after a short pause, so the scans' own ready work
+    goes first; every step is cached, so a failure here only means loading it later."""
+    from ..net.connect import client_tls_context, https_tls_context
+    from ..protocols.psl import organisational_domain
+
+    steps = (lambda: client_tls_context(config.ca_file),
+             lambda: https_tls_context(config.ca_file),
+             lambda: organisational_domain("example.com"),
+             lambda: check_texts("domain.resolves"))
+    for step in steps:
+        await asyncio.sleep(0.002)
+        with contextlib.suppress(Exception):
+            step()
 
 
 async def scan_one(text: str, checks: list[Check], session: ScanSession) -> DomainResult:
