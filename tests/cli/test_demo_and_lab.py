@@ -15,4 +15,4 @@ def test_demo_scans_every_demo_business():
 def test_world_scan_arguments_reach_every_server(world):
     args = world.scan_arguments()
     port_map = args[args.index("--port-map") + 1]
-    assert {int(p.split("=")[0]) for p in port_map.split(",")} == {25, 53, 443}
+    assert {int(p.split("=")[0]) for p in port_map.split(",")} == {25, 53, 80, 443}

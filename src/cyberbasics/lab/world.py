@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import datetime as dt
 import signal
 import tempfile
 from collections.abc import AsyncIterator
@@ -30,6 +31,7 @@ from .faults import FaultServer
 from .zones import LabZoneSet, ZoneSpec
 
 MTA_STS_ADDRESS = "127.0.20.1"
+WEB_ADDRESS = MTA_STS_ADDRESS  # every lab website, by name, on one address
 # Where the real servers listen when a delaying proxy holds the advertised address.
 HIDDEN_MTA_STS_ADDRESS = "127.0.21.1"
 _HIDDEN_MAIL_NETWORK = ("127.0.10.", "127.0.11.")
@@ -54,6 +56,18 @@ class MailHost:
 
 
 @dataclass(frozen=True)
+class Website:
+    """The business's website on the lab web servers (one address, sites by name)."""
+
+    headers: tuple[tuple[str, str], ...] = ()  # of the HTTPS home page
+    body: str = "<!doctype html><html><head><title>Welcome</title></head><body></body></html>"
+    https: bool = True  # False: the HTTPS server has no site for it (a wrong certificate)
+    http: str = "redirect"  # "redirect" to https://<domain>/, "www" to https://www., "page"
+    http_headers: tuple[tuple[str, str], ...] = ()  # of the plain-HTTP page, for "page"
+    security_txt: bool = False
+
+
+@dataclass(frozen=True)
 class Business:
     domain: str
     story: str  # what a newcomer should notice in its results
@@ -62,6 +76,7 @@ class Business:
     dnssec_fault: str | None = None
     mail_hosts: tuple[MailHost, ...] = ()
     mta_sts_policy: str | None = None
+    website: Website | None = None
 
 
 @lru_cache(maxsize=4)
@@ -107,23 +122,37 @@ def demo_businesses() -> list[Business]:
                     txt("v=TLSRPTv1; rua=mailto:tlsrpt@bakery.example")],
             },
             mail_hosts=(MailHost("mx.bakery.example", "127.0.10.1"),),
+            website=Website(headers=(
+                ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+                ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; "
+                                            "object-src 'none'; base-uri 'self'"),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                ("Set-Cookie", "session=7f3a; Path=/; Secure; HttpOnly; SameSite=Lax")),
+                security_txt=True),
             mta_sts_policy="version: STSv1\nmode: enforce\nmx: mx.bakery.example\n"
                            "max_age: 604800\n",
         ),
         Business(
             "plumber.example",
-            "neglected: anyone can send mail as it, and mail to it travels unencrypted",
+            "neglected: anyone can send mail as it, mail to it travels unencrypted, and its "
+            "old WordPress site has no working HTTPS",
             {
                 "plumber.example": [("MX", "10 mail.plumber.example."), txt("v=spf1 +all")],
                 "mail.plumber.example": [("A", "127.0.10.2")],
             },
             signed=False,
             mail_hosts=(MailHost("mail.plumber.example", "127.0.10.2", starttls=False),),
+            website=Website(https=False, http="page", http_headers=(
+                ("Server", "Apache/2.4.29 (Ubuntu)"), ("X-Powered-By", "PHP/7.2.24")),
+                body='<html><head><meta name="generator" content="WordPress 4.9.8"></head>'
+                     '<body>Plumbing since 1998</body></html>'),
         ),
         Business(
             "florist.example",
             "half-way: monitoring-only DMARC, a long SPF chain, a weak DKIM key, an expired "
-            "mail certificate and an MTA-STS policy in testing that misses a server",
+            "mail certificate, an MTA-STS policy in testing that misses a server, and a "
+            "shop with weak security headers",
             {
                 "florist.example": [("MX", "10 mx1.florist.example."),
                                     ("MX", "20 mx2.florist.example."),
@@ -137,6 +166,15 @@ def demo_businesses() -> list[Business]:
                 "_mta-sts.florist.example": [txt("v=STSv1; id=7")],
                 "mta-sts.florist.example": [("A", MTA_STS_ADDRESS)],
             },
+            website=Website(http="www", headers=(
+                ("Strict-Transport-Security", "max-age=86400"),
+                ("Content-Security-Policy", "script-src 'self' 'unsafe-inline'"),
+                ("Referrer-Policy", "unsafe-url"),
+                ("Set-Cookie", "cart=3; Path=/"),
+                ("Set-Cookie", "PHPSESSID=9d1c; Path=/; Secure")),
+                body='<html><head><meta name="generator" content="WordPress 6.4.2">'
+                     '<script src="http://cdn.shop.example/basket.js"></script></head>'
+                     '<body><img src="http://cdn.shop.example/roses.jpg"></body></html>'),
             mail_hosts=(MailHost("mx1.florist.example", "127.0.10.3", cert_kind="expired"),
                         MailHost("mx2.florist.example", "127.0.10.4")),
             mta_sts_policy="version: STSv1\nmode: testing\nmx: mx1.florist.example\n"
@@ -179,8 +217,48 @@ def provider_zones() -> list[ZoneSpec]:
 def zone_specs(businesses: list[Business]) -> list[ZoneSpec]:
     """Every zone the world serves: the root, the providers, one per business."""
     return [ZoneSpec(".", {}, signed=True), *provider_zones(),
-            *(ZoneSpec(b.domain, {**_glue(b.domain), **b.records}, signed=b.signed,
-                       dnssec_fault=b.dnssec_fault) for b in businesses)]
+            *(ZoneSpec(b.domain, _records(b), signed=b.signed, dnssec_fault=b.dnssec_fault)
+              for b in businesses)]
+
+
+def _records(business: Business) -> dict:
+    records = {**_glue(business.domain), **business.records}
+    if business.website is not None:
+        apex = business.domain
+        records[apex] = [*records.get(apex, []), ("A", WEB_ADDRESS)]
+        records[f"www.{apex}"] = [("A", WEB_ADDRESS)]
+    return records
+
+
+def _sites(businesses: list[Business], *, tls: bool) -> dict:
+    """The web servers' sites: HTTPS (home pages, MTA-STS policies) or plain HTTP."""
+    from .web import Response, Site
+
+    sites = {}
+    for b in businesses:
+        site = b.website
+        if tls and b.mta_sts_policy:
+            sites[f"mta-sts.{b.domain}"] = Site(routes={
+                "/.well-known/mta-sts.txt": Response.text(b.mta_sts_policy)})
+        if site is None:
+            continue
+        if tls and site.https:
+            routes = {"/": Response(200, (("Content-Type", "text/html; charset=utf-8"),
+                                          *site.headers), site.body.encode())}
+            if site.security_txt:
+                expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=180)).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ")
+                routes["/.well-known/security.txt"] = Response.text(
+                    f"Contact: mailto:security@{b.domain}\nExpires: {expires}\n")
+            sites[b.domain] = sites[f"www.{b.domain}"] = Site(routes=routes)
+        elif not tls and site.http == "page":
+            page = Response(200, (("Content-Type", "text/html; charset=utf-8"),
+                                  *site.http_headers), site.body.encode())
+            sites[b.domain] = sites[f"www.{b.domain}"] = Site(routes={"/": page})
+        elif not tls:
+            host = f"www.{b.domain}" if site.http == "www" else b.domain
+            sites[b.domain] = sites[f"www.{b.domain}"] = Site(redirect_to=f"https://{host}")
+    return sites
 
 
 @dataclass
@@ -216,7 +294,7 @@ async def running_world(*, dns_port: int = 0, directory: Path | None = None,
     bytes arrive 1.5 × ``delay`` after connecting) and to every later exchange (``delay``).
     """
     from .ca import LabCA
-    from .web import LabWebServer, Response, Site
+    from .web import LabWebServer
 
     if delay < 0:
         raise ValueError("delay must be >= 0")
@@ -233,7 +311,7 @@ async def running_world(*, dns_port: int = 0, directory: Path | None = None,
             dns = await servers.enter_async_context(
                 LabDnsServer(zones, port=dns_port, delay=delay))
             # One public port per service, shared by every advertised address.
-            ports = {"smtp": 0, "web": 0}
+            ports = {"smtp": 0, "web": 0, "http": 0}
 
             async def serve(kind: str, address: str, make) -> None:
                 """Start a server on `address` at the service's port, behind a proxy if
@@ -251,12 +329,14 @@ async def running_world(*, dns_port: int = 0, directory: Path | None = None,
             for business in businesses:
                 for host in business.mail_hosts:
                     await serve("smtp", host.address, partial(_smtp_server, ca, host))
-            sites = {f"mta-sts.{b.domain}": Site(routes={"/.well-known/mta-sts.txt":
-                                                         Response.text(b.mta_sts_policy)})
-                     for b in businesses if b.mta_sts_policy}
-            await serve("web", MTA_STS_ADDRESS,
-                        lambda h, p: LabWebServer(sites, host=h, port=p, tls=ca))
-            yield RunningWorld(dns, {53: dns.port, 25: ports["smtp"], 443: ports["web"]},
+            https_sites, http_sites = _sites(businesses, tls=True), _sites(businesses, tls=False)
+            await serve("web", WEB_ADDRESS,
+                        lambda h, p: LabWebServer(https_sites, host=h, port=p, tls=ca,
+                                                  default_site=f"mta-sts.{businesses[0].domain}"))
+            await serve("http", WEB_ADDRESS,
+                        lambda h, p: LabWebServer(http_sites, host=h, port=p))
+            yield RunningWorld(dns, {53: dns.port, 25: ports["smtp"], 80: ports["http"],
+                                     443: ports["web"]},
                                ca.cert_path, anchor, businesses)
 
 

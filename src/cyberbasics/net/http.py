@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl
 from dataclasses import dataclass
 
 import anyio  # noqa: F401 - httpcore's backend imports it on first connect; load it now
@@ -111,6 +112,21 @@ class Fetched:
     error: str | None = None  # could not fetch, and why
     truncated: bool = False
     kind: str = FETCH_OK  # FETCH_OK or one of the failure kinds above
+    headers: tuple[tuple[str, str], ...] = ()  # (lower-case name, value), in order
+
+    @property
+    def answered(self) -> bool:
+        """The server sent an HTTP response (whatever its status)."""
+        return self.status is not None
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, or None."""
+        name = name.lower()
+        return next((value for key, value in self.headers if key == name), None)
+
+    def header_values(self, name: str) -> list[str]:
+        name = name.lower()
+        return [value for key, value in self.headers if key == name]
 
     @property
     def definite(self) -> bool:
@@ -125,6 +141,8 @@ class Fetched:
             data["error"] = self.error
         if self.truncated:
             data["truncated"] = True
+        if self.headers:
+            data["headers"] = [[key, value] for key, value in self.headers]
         return data
 
 
@@ -161,15 +179,24 @@ async def _fetch(client: httpx.AsyncClient, url: str, limit: int) -> Fetched:
             if len(body) > limit:
                 truncated = True
                 break
+        headers = tuple((key.decode("latin-1").lower(), value.decode("latin-1"))
+                        for key, value in response.headers.raw)
         return Fetched(url, response.status_code, response.headers.get("content-type"),
                        bytes(body[:limit]).decode("utf-8", "replace"), None, truncated,
-                       "too_large" if truncated else FETCH_OK)
+                       "too_large" if truncated else FETCH_OK, headers)
 
 
 def _describe(exc: BaseException) -> str:
+    """A short reason; for a certificate problem, OpenSSL's own words (e.g. 'Hostname
+    mismatch, certificate is not valid for ...'), found down the chain of causes."""
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return f"certificate not valid: {current.verify_message or current.reason}"
+        current = current.__cause__ or current.__context__
     text = str(exc) or exc.__class__.__name__
-    cause = exc.__cause__ or exc.__context__
-    if "CERTIFICATE_VERIFY_FAILED" in text or (cause and "CERTIFICATE_VERIFY" in str(cause)):
-        detail = getattr(cause, "verify_message", None) or str(cause or exc)
-        return f"certificate not valid: {detail}"
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return f"certificate not valid: {text}"
     return text

@@ -6,9 +6,10 @@ import asyncio
 from dataclasses import dataclass
 
 from ...net.dns import NXDOMAIN, DnsAnswer
-from ...net.http import Fetched, fetch_text, scan_http_client
+from ...net.http import Fetched, fetch_text
 from ...protocols import dkim, dmarc, mta_sts, spf_audit, tls_rpt
 from ..gather import DomainContext, collector
+from .web import http_client
 
 
 @collector("spf")
@@ -133,7 +134,7 @@ async def mta_sts_policy(ctx: DomainContext) -> MtaStsView:
         record = mta_sts.parse_sts_record(texts[0])
     except mta_sts.StsRecordError as exc:
         return MtaStsView(answer, None, str(exc), None, None, None)
-    client = await ctx.session.memo("http_client", _http_client(ctx))
+    client = await http_client(ctx)
     fetched = await fetch_text(client, f"https://mta-sts.{ctx.domain}/.well-known/mta-sts.txt",
                                limit=mta_sts.MAX_POLICY_BYTES,
                                deadline=3 * ctx.config.timeout)
@@ -148,15 +149,6 @@ async def mta_sts_policy(ctx: DomainContext) -> MtaStsView:
     except mta_sts.StsPolicyError as exc:
         return MtaStsView(answer, record, None, fetched, None, str(exc))
     return MtaStsView(answer, record, None, fetched, policy, None)
-
-
-def _http_client(ctx: DomainContext):
-    async def make():
-        client = scan_http_client(ctx.config, ctx.dns)
-        ctx.session.closers.append(client.aclose)
-        return client
-
-    return make
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cyberbasics.protocols.html_page import insecure_resources, read_html
+
+PAGE = """<!doctype html><html><head>
+<meta name="generator" content="WordPress 6.4.2">
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'">
+<link rel="stylesheet" href="http://cdn.example/site.css">
+<link rel="icon" href="http://cdn.example/favicon.ico">
+<script src="https://cdn.example/app.js"></script>
+<script src="http://cdn.example/old.js"></script>
+</head><body><img src="http://img.example/a.png"><form action="http://shop.example/pay">
+<iframe src="//video.example/embed"></iframe></body></html>"""
+
+
+def test_reads_meta_tags_and_resources():
+    page = read_html(PAGE)
+    assert page.meta_csp == ("default-src 'self'",)
+    assert page.generators == ("WordPress 6.4.2",)
+    insecure = {(r.tag, r.kind) for r in insecure_resources(page)}
+    assert insecure == {("link", "active"), ("script", "active"), ("img", "passive"),
+                        ("form", "active")}
+
+
+def test_broken_html_gives_what_can_be_read():
+    page = read_html('<meta name=generator content="Joomla! 3.9"><script src=http://x/a.js')
+    assert page.generators == ("Joomla! 3.9",)
+
+
+@given(st.text(max_size=2000))
+def test_never_raises(text):
+    read_html(text)
