@@ -15,7 +15,8 @@ from ..model import Outcome, Severity, Status
 from ..registry import check
 from ._common import unavailable
 
-HSTS_MIN_AGE = 15_768_000  # six months, in seconds (the HTTP Observatory's threshold)
+# Six months as the HTTP Observatory's code counts it (180 days), so the two agree.
+HSTS_MIN_AGE = headers.OBSERVATORY_HSTS_SIX_MONTHS
 _VERSION = re.compile(r"\d+\.\d+(\.\d+)*")
 
 
