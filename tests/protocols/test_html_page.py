@@ -31,3 +31,19 @@ def test_broken_html_gives_what_can_be_read():
 @given(st.text(max_size=2000))
 def test_never_raises(text):
     read_html(text)
+
+
+def test_hostile_pages_are_read_in_linear_time():
+    import time
+
+    for chunk in ("<a", "</", "<?", "<meta ", '<img src="', "<!--"):
+        page = chunk * (512 * 1024 // len(chunk))
+        started = time.process_time()
+        read_html(page)
+        assert time.process_time() - started < 2.0, chunk
+
+
+def test_comments_are_skipped_and_entities_decoded():
+    page = read_html('<!-- <script src="http://x/a.js"></script> -->'
+                     '<script src="http://y/b.js?a=1&amp;b=2"></script>')
+    assert [r.url for r in page.resources] == ["http://y/b.js?a=1&b=2"]

@@ -200,11 +200,22 @@ async def test_blocked_port_25_is_could_not_check(world):
     assert str(result.findings[0].status) == "error"
 
 
-async def test_unreachable_mta_sts_policy_is_could_not_check(world):
+async def test_silent_mta_sts_policy_host_is_could_not_check(world):
+    from cyberbasics.lab.faults import FaultServer
+    from cyberbasics.lab.world import WEB_ADDRESS
+
+    config = world.config(checks=("email.mta_sts",), timeout=0.3)
+    async with FaultServer("drop", host=WEB_ADDRESS, max_duration=5.0) as silent:
+        [result] = await scan_domains(
+            ["bakery.example"], replace(config, port_map={**config.port_map, 443: silent.port}))
+    assert str(result.findings[0].status) == "error"
+
+
+async def test_mta_sts_policy_host_refusing_https_fails(world):
     config = world.config(checks=("email.mta_sts",), timeout=0.5)
     [result] = await scan_domains(["bakery.example"],
                                   replace(config, port_map={**config.port_map, 443: 9}))
-    assert str(result.findings[0].status) == "error"
+    assert (str(result.findings[0].status), result.findings[0].result) == ("fail", "bad-policy")
 
 
 async def test_mail_server_stuck_on_old_tls_fails(tmp_path):

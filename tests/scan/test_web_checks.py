@@ -71,3 +71,85 @@ async def test_a_refused_plain_http_port_means_no_plain_http(world):
     [result] = await scan_domains(["bakery.example"], config)
     assert (str(result.findings[0].status), result.findings[0].result) == \
         ("pass", "no-plain-http")
+
+
+# Odd sites built for one test each: a web server on its own loopback address.
+async def odd_site(tmp_path, routes=None, *, redirect_to=None, https=True, http_routes=None):
+    import contextlib
+
+    from cyberbasics.lab.ca import LabCA
+    from cyberbasics.lab.web import LabWebServer, Site
+    from cyberbasics.lab.zones import ZoneSpec
+
+    from .lab_scan import lab_dns, ns_glue
+
+    ca = LabCA.create(tmp_path / "ca")
+    names = ("odd.com", "www.odd.com")
+    stack = contextlib.AsyncExitStack()
+    port_map = {}
+    if https:
+        site = Site(routes=routes or {}, redirect_to=redirect_to)
+        server = await stack.enter_async_context(
+            LabWebServer(dict.fromkeys(names, site), host="127.0.30.1", tls=ca))
+        port_map[443] = server.port
+    else:
+        port_map[443] = 9  # nothing listens: refused
+    plain = await stack.enter_async_context(LabWebServer(
+        dict.fromkeys(names, Site(routes=http_routes or {}, redirect_to=None if http_routes
+                                  else "https://odd.com")), host="127.0.30.1"))
+    port_map[80] = plain.port
+    zone = ZoneSpec("odd.com", {**ns_glue("odd.com"), "odd.com": [("A", "127.0.30.1")],
+                                "www.odd.com": [("A", "127.0.30.1")]})
+    dns = lab_dns([zone], tmp_path, port_map=port_map, ca_file=ca.cert_path)
+    return stack, dns
+
+
+async def web_findings(stack, dns):
+    async with stack, dns as (_, config):
+        [result] = await scan_domains(["odd.com"], replace(config, checks=("web.*",)))
+    return {f.check: (str(f.status), f.result) for f in result.findings}
+
+
+async def test_https_that_sends_visitors_back_to_http(tmp_path):
+    from cyberbasics.lab.web import Response
+
+    page = {"/": Response.text("<html></html>", content_type="text/html")}
+    found = await web_findings(*await odd_site(tmp_path, redirect_to="http://odd.com",
+                                               http_routes=page))
+    assert found["web.https"] == ("fail", "redirects-to-http")
+    assert found["web.hsts"] == ("info", "no-https-site")
+
+
+async def test_a_server_error_page_is_not_judged(tmp_path):
+    from cyberbasics.lab.web import Response
+
+    found = await web_findings(*await odd_site(tmp_path, {"/": Response(503)}))
+    assert found["web.hsts"][0] == "error" and found["web.headers.nosniff"][0] == "error"
+
+
+async def test_an_invalid_redirect_address_is_contained(tmp_path):
+    from cyberbasics.lab.web import Response
+
+    routes = {"/": Response(302, (("Location", "https://[::1/"),))}
+    found = await web_findings(*await odd_site(tmp_path, routes))
+    assert found["web.hsts"] == ("info", "no-https-site")
+    assert found["web.https"] == ("fail", "broken-redirects")
+
+
+async def test_closed_https_port_with_a_plain_http_site_is_http_only(tmp_path):
+    from cyberbasics.lab.web import Response
+
+    page = {"/": Response.text("<html></html>", content_type="text/html")}
+    found = await web_findings(*await odd_site(tmp_path, https=False, http_routes=page))
+    assert found["web.https"] == ("fail", "http-only")
+    assert found["web.http_redirect"] == ("fail", "no-redirect")
+    assert found["web.hsts"] == ("info", "no-https-site")
+
+
+async def test_an_html_page_at_security_txt_is_no_security_txt(tmp_path):
+    from cyberbasics.lab.web import Response
+
+    soft404 = Response.text("<html>Not found</html>", content_type="text/html")
+    routes = {"/": soft404, "/.well-known/security.txt": soft404}
+    found = await web_findings(*await odd_site(tmp_path, routes))
+    assert found["web.security_txt"] == ("info", "missing")

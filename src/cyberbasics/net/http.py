@@ -93,13 +93,15 @@ def scan_http_client(config: ScanConfig, dns: DnsClient) -> httpx.AsyncClient:
         ssl_context=context, network_backend=_GuardedBackend(config, dns), max_connections=100)
     return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False,
                              timeout=config.timeout,
-                             headers={"User-Agent": "CyberBasics/0.1 (security review)"})
+                             # identity: a compressed answer must not inflate past our limits
+                             headers={"User-Agent": "CyberBasics/0.1 (security review)",
+                                      "Accept-Encoding": "identity"})
 
 
 # What went wrong with a fetch, and whether that is the site's own doing ("definite") or
 # might succeed on another try (could not check).
 FETCH_OK = "ok"
-DEFINITE_FAILURES = ("no_address", "tls", "too_large")
+DEFINITE_FAILURES = ("no_address", "refused", "tls", "too_large", "bad_redirect")
 UNCERTAIN_FAILURES = ("refused_target", "dns_error", "timeout", "connect", "http_error")
 
 
@@ -163,11 +165,30 @@ async def fetch_text(client: httpx.AsyncClient, url: str, *, limit: int = MAX_BO
         return Fetched(url, error=str(exc), kind="dns_error")
     except httpx.TimeoutException:
         return Fetched(url, error="timed out", kind="timeout")
-    except (httpx.HTTPError, OSError, EOFError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, EOFError, ValueError) as exc:
         detail = _describe(exc)
-        kind = "tls" if detail.startswith("certificate not valid") else (
-            "connect" if isinstance(exc, httpx.ConnectError | OSError) else "http_error")
+        if detail.startswith("certificate not valid"):
+            kind = "tls"
+        elif "in location header" in detail:  # httpx rejects the redirect it was sent
+            kind = "bad_redirect"
+        elif _caused_by(exc, ConnectionRefusedError):
+            kind, detail = "refused", "the server refused the connection (nothing listens there)"
+        elif isinstance(exc, httpx.ConnectError | OSError):
+            kind = "connect"
+        else:
+            kind = "http_error"
         return Fetched(url, error=detail, kind=kind)
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 async def _fetch(client: httpx.AsyncClient, url: str, limit: int) -> Fetched:

@@ -1,13 +1,19 @@
 """What the website checks read from a home page's HTML: CSP and generator meta tags, and
-the resources it loads (for mixed content). The standard library's tolerant HTML parser does
-the tokenising; the work is bounded by the size of the page the scanner fetched."""
+the resources it loads (for mixed content).
+
+A small tag scanner rather than a full parser: the standard library's HTMLParser takes time
+that grows with the square of some malformed input (a 512 KiB page of "<a" took minutes),
+and a hostile home page must not stall a scan. The scanner looks only at the tags it needs,
+stops an attribute list at the next "<" or ">", and so does linear work."""
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 MAX_RESOURCES = 500
+MAX_TAG_CHARS = 4000
 
 # (tag, attribute) pairs whose URL is loaded or used by the page, and whether a plain-HTTP
 # URL there is "active" mixed content (browsers block it) or only "passive" (shown, warned).
@@ -23,6 +29,10 @@ _RESOURCE_ATTRIBUTES = {
     ("video", "src"): "passive",
     ("source", "src"): "passive",
 }
+_TAGS = {"meta", "link", *(tag for tag, _ in _RESOURCE_ATTRIBUTES)}
+_TAG = re.compile(rf"<([a-zA-Z][a-zA-Z0-9]{{0,15}})(?=[\s/>])([^<>]{{0,{MAX_TAG_CHARS}}})")
+_ATTRIBUTE = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>=`]+))?""")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -40,51 +50,54 @@ class HtmlPage:
     meta_csp: tuple[str, ...]
     generators: tuple[str, ...]
     resources: tuple[Resource, ...]
+    complete: bool = True  # False: more resources than were kept
 
     def to_json(self) -> dict:
         return {"meta_csp": list(self.meta_csp), "generators": list(self.generators),
-                "resources": [r.to_json() for r in self.resources]}
+                "resources": [r.to_json() for r in self.resources], "complete": self.complete}
 
 
-class _Reader(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.meta_csp: list[str] = []
-        self.generators: list[str] = []
-        self.resources: list[Resource] = []
-
-    def handle_starttag(self, tag, attrs):
-        values = {name.lower(): (value or "") for name, value in attrs if name}
-        if tag == "meta":
-            equiv = values.get("http-equiv", "").strip().lower()
-            if equiv == "content-security-policy" and "content" in values:
-                self.meta_csp.append(values["content"])
-            if values.get("name", "").strip().lower() == "generator" and values.get("content"):
-                self.generators.append(values["content"].strip()[:200])
-            return
-        if tag == "link":
-            rel = values.get("rel", "").lower().split()
-            if "stylesheet" in rel and values.get("href"):
-                self._add("link", values["href"], "active")
-            return
-        for (resource_tag, attribute), kind in _RESOURCE_ATTRIBUTES.items():
-            if tag == resource_tag and values.get(attribute):
-                self._add(tag, values[attribute], kind)
-
-    def _add(self, tag: str, url: str, kind: str) -> None:
-        if len(self.resources) < MAX_RESOURCES:
-            self.resources.append(Resource(tag, url.strip()[:2000], kind))
+def _attributes(text: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(text):
+        name = match.group(1).lower()
+        raw = match.group(2) or ""
+        if raw[:1] in ("'", '"'):
+            raw = raw[1:-1]
+        values.setdefault(name, html.unescape(raw))
+    return values
 
 
 def read_html(text: str) -> HtmlPage:
-    """Never raises: broken HTML gives whatever could be read."""
-    reader = _Reader()
-    try:
-        reader.feed(text)
-        reader.close()
-    except (AssertionError, ValueError):  # the stdlib parser's rare complaints
-        pass
-    return HtmlPage(tuple(reader.meta_csp), tuple(reader.generators), tuple(reader.resources))
+    """Never raises; broken HTML gives whatever could be read."""
+    meta_csp, generators, resources = [], [], []
+    complete = True
+    for match in _TAG.finditer(_COMMENT.sub(" ", text)):
+        tag = match.group(1).lower()
+        if tag not in _TAGS:
+            continue
+        values = _attributes(match.group(2))
+        if tag == "meta":
+            if values.get("http-equiv", "").strip().lower() == "content-security-policy" \
+                    and "content" in values:
+                meta_csp.append(values["content"])
+            if values.get("name", "").strip().lower() == "generator" and values.get("content"):
+                generators.append(values["content"].strip()[:200])
+            continue
+        found = []
+        if tag == "link":
+            if "stylesheet" in values.get("rel", "").lower().split() and values.get("href"):
+                found.append(("link", values["href"], "active"))
+        else:
+            for (resource_tag, attribute), kind in _RESOURCE_ATTRIBUTES.items():
+                if tag == resource_tag and values.get(attribute):
+                    found.append((tag, values[attribute], kind))
+        for tag_name, url, kind in found:
+            if len(resources) >= MAX_RESOURCES:
+                complete = False
+                break
+            resources.append(Resource(tag_name, url.strip()[:2000], kind))
+    return HtmlPage(tuple(meta_csp), tuple(generators), tuple(resources), complete)
 
 
 def insecure_resources(page: HtmlPage) -> list[Resource]:

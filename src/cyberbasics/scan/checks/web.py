@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from ...protocols import csp as csp_protocol
 from ...protocols import http_headers as headers
-from ...protocols.html_page import insecure_resources, read_html
+from ...protocols.html_page import insecure_resources
 from ...protocols.security_txt import parse_security_txt
 from ..model import Outcome, Severity, Status
 from ..registry import check
@@ -28,22 +28,32 @@ def _page(ev, what: str):
     problem = unavailable(view, "the website")
     if problem:
         return None, problem
-    if view.https is not None and view.https.reached:
-        return view.https, None
     evidence = view.to_json()
+    page = view.https
+    if page is not None and page.reached:
+        status = page.final.status
+        if status >= 500 or status == 429:
+            return None, Outcome(Status.ERROR, "could-not-check", evidence,
+                                 {"what": what, "reason": f"the site answered HTTP {status}"})
+        if not page.secure_end:
+            return None, Outcome(Status.INFO, "no-https-site", evidence, {
+                "reason": f"the HTTPS address redirects to plain HTTP, {page.final.url}"})
+        return page, None
     if all(t.final.kind == "no_address" for t in view.tried):
         return None, Outcome(Status.INFO, "no-website", evidence, {"domain": ev.domain})
     stopped = next((t for t in view.tried if t.stopped), None)
     if stopped is not None:
         return None, Outcome(Status.INFO, "no-https-site", evidence, {"reason": stopped.stopped})
-    definite = [t.final for t in view.tried if t.final.kind in ("tls", "no_address")]
-    if len(definite) == len(view.tried):
-        reason = next(h.error for h in definite if h.kind == "tls") if any(
-            h.kind == "tls" for h in definite) else definite[0].error
-        return None, Outcome(Status.INFO, "no-https-site", evidence, {"reason": reason})
+    if all(t.final.kind in _DEFINITE for t in view.tried):
+        final = next((t.final for t in view.tried if t.final.kind == "tls"),
+                     next(t.final for t in view.tried if t.final.kind != "no_address"))
+        return None, Outcome(Status.INFO, "no-https-site", evidence, {"reason": final.error})
     reason = next((t.final.error for t in view.tried if t.final.error), "no answer")
     return None, Outcome(Status.ERROR, "could-not-check", evidence,
                          {"what": what, "reason": reason})
+
+
+_DEFINITE = ("tls", "no_address", "refused", "bad_redirect")  # the site's doing, not ours
 
 
 @check("web.https", area="web", severity=Severity.HIGH, needs=("web",))
@@ -53,14 +63,23 @@ def https(ev) -> Outcome:
     if problem:
         return problem
     evidence = view.to_json()
-    if view.https is not None and view.https.final.answered:
-        return Outcome(Status.PASS, "ok", evidence, {"url": view.https.start})
+    page = view.https
+    if page is not None and page.reached and not page.secure_end:
+        return Outcome(Status.FAIL, "redirects-to-http", evidence, {"url": page.final.url})
+    broken = next((t for t in view.tried if t.stopped or t.final.kind == "bad_redirect"),
+                  None)
+    if page is not None and page.reached:
+        return Outcome(Status.PASS, "ok", evidence, {"url": page.start})
+    if broken is not None:
+        return Outcome(Status.FAIL, "broken-redirects", evidence,
+                       {"reason": broken.stopped or broken.final.error})
     bad_certificate = next((t.final for t in view.tried if t.final.kind == "tls"), None)
     if bad_certificate is not None:
         return Outcome(Status.FAIL, "bad-certificate", evidence,
                        {"reason": bad_certificate.error})
     http = view.http
-    if http is not None and http.answered:
+    https_definitely_absent = all(t.final.kind in _DEFINITE for t in view.tried)
+    if http is not None and http.answered and https_definitely_absent:
         return Outcome(Status.FAIL, "http-only", evidence, {"domain": ev.domain})
     if all(t.final.kind == "no_address" for t in view.tried) and \
             (http is None or http.kind == "no_address"):
@@ -81,7 +100,7 @@ def http_redirect(ev) -> Outcome:
     if http is None or not http.answered:
         if http is not None and http.kind == "no_address":
             return Outcome(Status.INFO, "no-website", evidence, {"domain": ev.domain})
-        if http is not None and http.kind == "connect":
+        if http is not None and http.kind == "refused":
             return Outcome(Status.PASS, "no-plain-http", evidence, {})
         return Outcome(Status.ERROR, "could-not-check", evidence,
                        {"what": "the website over plain HTTP",
@@ -118,8 +137,8 @@ def hsts(ev) -> Outcome:
     return Outcome(Status.PASS, "ok", evidence, {"days": days})
 
 
-def _csp(page):
-    html = read_html(page.final.body or "") if _is_html(page.final) else None
+def _csp(ev, page):
+    html = ev["web"].html
     return csp_protocol.assess(page.final.header_values("content-security-policy"),
                                meta=html.meta_csp if html else ())
 
@@ -129,7 +148,7 @@ def content_security_policy(ev) -> Outcome:
     page, early = _page(ev, "the Content-Security-Policy")
     if early:
         return early
-    assessment = _csp(page)
+    assessment = _csp(ev, page)
     evidence = {"url": page.final.url, "csp": assessment.to_json()}
     params = {"explanation": assessment.explanation, "key": assessment.result}
     if assessment.result in ("csp-not-implemented", "csp-not-implemented-but-reporting-enabled"):
@@ -146,7 +165,7 @@ def framing(ev) -> Outcome:
         return early
     xfo = page.final.header("x-frame-options")
     evidence = {"url": page.final.url, "x-frame-options": xfo}
-    if _csp(page).framing_protected:
+    if _csp(ev, page).framing_protected:
         return Outcome(Status.PASS, "frame-ancestors", evidence, {})
     if xfo is not None:
         try:
@@ -220,12 +239,15 @@ def mixed_content(ev) -> Outcome:
     page, early = _page(ev, "the home page's resources")
     if early:
         return early
-    if not _is_html(page.final):
+    html = ev["web"].html
+    if html is None:
         return Outcome(Status.INFO, "not-html", {"url": page.final.url}, {})
-    html = read_html(page.final.body or "")
     insecure = insecure_resources(html)
     evidence = {"url": page.final.url, "insecure": [r.to_json() for r in insecure[:20]],
-                "resources": len(html.resources)}
+                "resources": len(html.resources), "complete": html.complete,
+                "truncated_page": page.final.truncated}
+    if insecure and _upgrades_insecure_requests(page):
+        return Outcome(Status.PASS, "upgraded", evidence, {"count": len(insecure)})
     active = [r for r in insecure if r.kind == "active"]
     if active:
         return Outcome(Status.FAIL, "active", evidence,
@@ -234,6 +256,19 @@ def mixed_content(ev) -> Outcome:
         return Outcome(Status.WARN, "passive", evidence,
                        {"count": len(insecure), "example": insecure[0].url})
     return Outcome(Status.PASS, "ok", evidence, {})
+
+
+def _upgrades_insecure_requests(page) -> bool:
+    """CSP's upgrade-insecure-requests makes browsers fetch http:// resources over HTTPS."""
+    for value in page.final.header_values("content-security-policy"):
+        try:
+            parsed = csp_protocol.parse_csp(value)
+        except csp_protocol.CspError:
+            continue
+        if any(policy.get("upgrade-insecure-requests") is not None
+               for policy in parsed.policies):
+            return True
+    return False
 
 
 @check("web.security_txt", area="web", severity=Severity.LOW, needs=("security_txt",))
@@ -251,9 +286,13 @@ def security_txt(ev) -> Outcome:
             return Outcome(Status.INFO, "no-https-site", evidence, {"reason": final.error})
         return Outcome(Status.ERROR, "could-not-check", evidence,
                        {"what": "security.txt", "reason": final.error})
-    if final.status == 404 or final.status == 410 or visit.stopped:
+    if final.status >= 500 or final.status == 429:
+        return Outcome(Status.ERROR, "could-not-check", evidence,
+                       {"what": "security.txt", "reason": f"the site answered HTTP {final.status}"})
+    if final.status != 200 or visit.stopped:
         return Outcome(Status.INFO, "missing", evidence, {})
-    if final.status != 200:
+    if not (final.content_type or "").lower().startswith("text/plain"):
+        # RFC 9116 §3: served as text/plain; an HTML page here is the site's "not found".
         return Outcome(Status.INFO, "missing", evidence, {})
     fetched_at = dt.datetime.fromtimestamp(visit.fetched_at, dt.UTC)
     parsed = parse_security_txt(final.body or "", now=fetched_at, url=final.url)
@@ -275,13 +314,18 @@ def software(ev) -> Outcome:
     if view.http is not None and view.http.answered:
         pages.append(view.http)
     if not pages:
-        return Outcome(Status.INFO, "no-website", view.to_json(), {"domain": ev.domain})
+        http_absent = view.http is None or view.http.kind in _DEFINITE
+        if all(t.final.kind in _DEFINITE for t in view.tried) and http_absent:
+            return Outcome(Status.INFO, "no-website", view.to_json(), {"domain": ev.domain})
+        return Outcome(Status.ERROR, "could-not-check", view.to_json(),
+                       {"what": "the website", "reason": "it did not answer"})
     named = []
     for page in pages:
         named += [(name, value) for name in ("server", "x-powered-by")
                   for value in page.header_values(name)]
-        if _is_html(page):
-            named += [("generator", g) for g in read_html(page.body or "").generators]
+    for html in (view.html, view.http_html):
+        if html is not None:
+            named += [("generator", g) for g in html.generators]
     named = list(dict.fromkeys(named))
     evidence = {"urls": [p.url for p in pages], "named": [[k, v] for k, v in named]}
     versions = [value for _, value in named if _VERSION.search(value)]
@@ -293,5 +337,3 @@ def software(ev) -> Outcome:
     return Outcome(Status.PASS, "quiet", evidence, {})
 
 
-def _is_html(hop) -> bool:
-    return "html" in (hop.content_type or "").lower()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from ...net.http import FETCH_OK, Fetched, fetch_text, scan_http_client
+from ...protocols.html_page import HtmlPage, read_html
 from ..gather import DomainContext, collector
 
 MAX_REDIRECTS = 5
@@ -37,6 +38,11 @@ class PageVisit:
         return (final.kind in (FETCH_OK, "too_large") and final.answered
                 and final.status not in _REDIRECTS and self.stopped is None)
 
+    @property
+    def secure_end(self) -> bool:
+        """The page reached is served over HTTPS (a redirect may have left it)."""
+        return self.final.url.lower().startswith("https://")
+
     def to_json(self) -> dict:
         data = {"start": self.start, "hops": [self._hop_json(h) for h in self.hops]}
         if self.stopped:
@@ -49,7 +55,7 @@ class PageVisit:
         data.pop("headers", None)
         shown = ("location", "strict-transport-security", "content-security-policy", "server",
                  "x-powered-by", "x-frame-options", "x-content-type-options",
-                 "referrer-policy", "set-cookie")
+                 "referrer-policy")  # never Set-Cookie: its values can be session secrets
         headers = [[k, v] for k, v in hop.headers if k in shown]
         if headers:
             data["headers"] = headers
@@ -61,6 +67,8 @@ class WebView:
     https: PageVisit | None  # the HTTPS home page that answered (domain first, then www.)
     tried: tuple[PageVisit, ...]  # every HTTPS start tried, for the evidence
     http: Fetched | None  # the first answer to http://<domain>/ (not followed)
+    html: HtmlPage | None = None  # the HTTPS home page's HTML, read once
+    http_html: HtmlPage | None = None  # the plain-HTTP page's HTML, when it serves one
 
     def to_json(self) -> dict:
         return {"https": self.https.to_json() if self.https else None,
@@ -92,10 +100,18 @@ async def visit(ctx: DomainContext, url: str, *, limit: int = MAX_PAGE_BYTES) ->
         location = hop.header("location")
         if hop.status not in _REDIRECTS or not location:
             return PageVisit(url, tuple(hops), None, started)
-        target = urljoin(current, location.strip())
-        if urlsplit(target).scheme not in ("http", "https"):
+        try:
+            target = urljoin(current, location.strip())
+            parts = urlsplit(target)
+            port = parts.port
+        except ValueError:
+            return PageVisit(url, tuple(hops), f"redirects to an invalid address {location!r}",
+                             started)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             return PageVisit(url, tuple(hops), f"redirects to {target!r}, not a web address",
                              started)
+        if port not in (None, 80, 443):  # never aim a request at some other service
+            return PageVisit(url, tuple(hops), f"redirects to another port ({target})", started)
         if target in seen:
             return PageVisit(url, tuple(hops), f"redirect loop back to {target}", started)
         seen.add(target)
@@ -110,8 +126,17 @@ async def web(ctx: DomainContext) -> WebView:
         visit(ctx, f"https://{ctx.domain}/"), visit(ctx, f"https://www.{ctx.domain}/"),
         fetch_text(client, f"http://{ctx.domain}/", limit=16 * 1024,
                    deadline=3 * ctx.config.timeout))
-    chosen = next((page for page in (apex, www) if page.final.answered), None)
-    return WebView(chosen, (apex, www), http)
+    chosen = next((page for page in (apex, www) if page.reached),
+                  next((page for page in (apex, www) if page.final.answered), None))
+    html = None
+    if chosen is not None and chosen.reached and is_html(chosen.final):
+        html = read_html(chosen.final.body or "")
+    http_html = read_html(http.body or "") if http.answered and is_html(http) else None
+    return WebView(chosen, (apex, www), http, html, http_html)
+
+
+def is_html(hop: Fetched) -> bool:
+    return "html" in (hop.content_type or "").lower()
 
 
 @collector("security_txt")
