@@ -153,3 +153,26 @@ async def test_an_html_page_at_security_txt_is_no_security_txt(tmp_path):
     routes = {"/": soft404, "/.well-known/security.txt": soft404}
     found = await web_findings(*await odd_site(tmp_path, routes))
     assert found["web.security_txt"] == ("info", "missing")
+
+
+async def test_a_bad_certificate_on_the_bare_domain_is_flagged_when_www_works(tmp_path):
+    import contextlib
+
+    from cyberbasics.lab.ca import LabCA
+    from cyberbasics.lab.web import LabWebServer, Response, Site
+    from cyberbasics.lab.zones import ZoneSpec
+
+    from .lab_scan import lab_dns, ns_glue
+
+    ca = LabCA.create(tmp_path / "ca")
+    page = {"/": Response.text("<html></html>", content_type="text/html")}
+    sites = {"www.odd.com": Site(routes=page), "odd.com": Site(routes=page, cert_kind="expired")}
+    async with contextlib.AsyncExitStack() as stack:
+        server = await stack.enter_async_context(LabWebServer(sites, host="127.0.30.1", tls=ca))
+        zone = ZoneSpec("odd.com", {**ns_glue("odd.com"), "odd.com": [("A", "127.0.30.1")],
+                                    "www.odd.com": [("A", "127.0.30.1")]})
+        async with lab_dns([zone], tmp_path, port_map={443: server.port, 80: 9},
+                           ca_file=ca.cert_path, checks=("web.https",)) as (_, config):
+            [result] = await scan_domains(["odd.com"], config)
+    finding = result.findings[0]
+    assert (str(finding.status), finding.result) == ("warn", "apex-certificate")

@@ -69,6 +69,11 @@ def https(ev) -> Outcome:
     broken = next((t for t in view.tried if t.stopped or t.final.kind == "bad_redirect"),
                   None)
     if page is not None and page.reached:
+        apex = view.tried[0]
+        if apex is not page and apex.final.kind == "tls":
+            # www. works, but https://<domain> shows visitors a certificate warning.
+            return Outcome(Status.WARN, "apex-certificate", evidence,
+                           {"domain": ev.domain, "reason": apex.final.error})
         return Outcome(Status.PASS, "ok", evidence, {"url": page.start})
     if broken is not None:
         return Outcome(Status.FAIL, "broken-redirects", evidence,
@@ -139,8 +144,10 @@ def hsts(ev) -> Outcome:
 
 def _csp(ev, page):
     html = ev["web"].html
-    return csp_protocol.assess(page.final.header_values("content-security-policy"),
-                               meta=html.meta_csp if html else ())
+    return csp_protocol.assess(
+        page.final.header_values("content-security-policy"),
+        meta=html.meta_csp if html else (),
+        report_only=page.final.header_values("content-security-policy-report-only"))
 
 
 @check("web.headers.csp", area="web", severity=Severity.MEDIUM, needs=("web",))
