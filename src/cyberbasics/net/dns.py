@@ -277,6 +277,18 @@ class DnsClient:
             return task.result()
         return await asyncio.shield(task)
 
+    async def addresses(self, host: str) -> tuple[tuple[str, ...], str | None]:
+        """A host's IPv4 and IPv6 addresses (asked together), and, when there are none, the
+        reason if that is a failed lookup rather than a definite "no address"."""
+        a, aaaa = await asyncio.gather(self.lookup(host, "A"), self.lookup(host, "AAAA"))
+        found = a.records + aaaa.records
+        if found:
+            return found, None
+        broken = [x for x in (a, aaaa) if not x.ok]
+        if broken:
+            return (), "; ".join(f"{x.rdtype}: {x.error or x.rcode}" for x in broken)
+        return (), None
+
     def prefetch(self, name: str, rdtype: str, *, dnssec: bool = False,
                  server: tuple[str, int] | None = None) -> asyncio.Task[DnsAnswer]:
         """Start the query now (if not asked yet) and return its task; `lookup` awaits it."""

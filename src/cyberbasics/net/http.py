@@ -63,14 +63,10 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
             if reason:
                 raise TargetRefused(reason)
             return host
-        answers = await asyncio.gather(self.dns.lookup(host, "A"),
-                                       self.dns.lookup(host, "AAAA"))
-        found = [a for answer in answers for a in answer.records]
+        found, error = await self.dns.addresses(host)
         if not found:
-            failed = [a for a in answers if not a.ok]
-            if failed:
-                raise NameLookupFailed(f"the address of {host} could not be looked up "
-                                       f"({failed[0].error or failed[0].rcode})")
+            if error:
+                raise NameLookupFailed(f"the address of {host} could not be looked up ({error})")
             raise NoAddress(f"{host} has no address in DNS")
         for address in sorted(found, key=lambda a: ":" in a):
             if refusal_reason(address, lab=self.config.lab) is None:
@@ -101,8 +97,9 @@ def scan_http_client(config: ScanConfig, dns: DnsClient) -> httpx.AsyncClient:
 # What went wrong with a fetch, and whether that is the site's own doing ("definite") or
 # might succeed on another try (could not check).
 FETCH_OK = "ok"
+# Could-not-check kinds: "refused_target" (our guard), "dns_error", "timeout", "connect",
+# "http_error".
 DEFINITE_FAILURES = ("no_address", "refused", "tls", "too_large", "bad_redirect")
-UNCERTAIN_FAILURES = ("refused_target", "dns_error", "timeout", "connect", "http_error")
 
 
 @dataclass(frozen=True)

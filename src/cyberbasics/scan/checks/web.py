@@ -142,20 +142,12 @@ def hsts(ev) -> Outcome:
     return Outcome(Status.PASS, "ok", evidence, {"days": days})
 
 
-def _csp(ev, page):
-    html = ev["web"].html
-    return csp_protocol.assess(
-        page.final.header_values("content-security-policy"),
-        meta=html.meta_csp if html else (),
-        report_only=page.final.header_values("content-security-policy-report-only"))
-
-
 @check("web.headers.csp", area="web", severity=Severity.MEDIUM, needs=("web",))
 def content_security_policy(ev) -> Outcome:
     page, early = _page(ev, "the Content-Security-Policy")
     if early:
         return early
-    assessment = _csp(ev, page)
+    assessment = ev["web"].csp
     evidence = {"url": page.final.url, "csp": assessment.to_json()}
     params = {"explanation": assessment.explanation, "key": assessment.result}
     if assessment.result in ("csp-not-implemented", "csp-not-implemented-but-reporting-enabled"):
@@ -172,7 +164,7 @@ def framing(ev) -> Outcome:
         return early
     xfo = page.final.header("x-frame-options")
     evidence = {"url": page.final.url, "x-frame-options": xfo}
-    if _csp(ev, page).framing_protected:
+    if ev["web"].csp.framing_protected:
         return Outcome(Status.PASS, "frame-ancestors", evidence, {})
     if xfo is not None:
         try:

@@ -23,18 +23,6 @@ async def ns(ctx: DomainContext) -> DnsAnswer:
     return await ctx.dns.lookup(ctx.domain, "NS")
 
 
-async def addresses(ctx: DomainContext, host: str) -> tuple[tuple[str, ...], str | None]:
-    """A host's IPv4 and IPv6 addresses, and an error when neither lookup could be done."""
-    a, aaaa = await asyncio.gather(ctx.dns.lookup(host, "A"), ctx.dns.lookup(host, "AAAA"))
-    found = a.records + aaaa.records
-    if found:
-        return found, None
-    broken = [x for x in (a, aaaa) if not x.ok]
-    if broken:
-        return (), "; ".join(f"{x.rdtype}: {x.error or x.rcode}" for x in broken)
-    return (), None
-
-
 @dataclass(frozen=True)
 class NameserverView:
     """What one of the domain's nameservers says about the zone."""
@@ -65,7 +53,7 @@ async def ns_serials(ctx: DomainContext) -> tuple[NameserverView, ...]:
 
 
 async def _ask_nameserver(ctx: DomainContext, name: str) -> NameserverView:
-    found, error = await addresses(ctx, name)
+    found, error = await ctx.dns.addresses(name)
     if not found:
         return NameserverView(name, (), None, error or "the name has no address",
                               lame=error is None, checked=error is None)
@@ -162,7 +150,7 @@ async def mx(ctx: DomainContext) -> MxView:
     async def host(pref: int, name: str) -> MxHost:
         if name == "":
             return MxHost("", pref, (), None)
-        found, error = await addresses(ctx, name)
+        found, error = await ctx.dns.addresses(name)
         return MxHost(name, pref, found, error)
 
     return MxView(answer, tuple(await asyncio.gather(*(host(p, n) for p, n in pairs))))

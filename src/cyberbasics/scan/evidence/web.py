@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from ...net.http import FETCH_OK, Fetched, fetch_text, scan_http_client
+from ...protocols.csp import CspAssessment
+from ...protocols.csp import assess as assess_csp
 from ...protocols.html_page import HtmlPage, read_html
 from ..gather import DomainContext, collector
 
@@ -69,6 +71,7 @@ class WebView:
     http: Fetched | None  # the first answer to http://<domain>/ (not followed)
     html: HtmlPage | None = None  # the HTTPS home page's HTML, read once
     http_html: HtmlPage | None = None  # the plain-HTTP page's HTML, when it serves one
+    csp: CspAssessment | None = None  # the HTTPS home page's policies, assessed once
 
     def to_json(self) -> dict:
         return {"https": self.https.to_json() if self.https else None,
@@ -132,7 +135,13 @@ async def web(ctx: DomainContext) -> WebView:
     if chosen is not None and chosen.reached and is_html(chosen.final):
         html = read_html(chosen.final.body or "")
     http_html = read_html(http.body or "") if http.answered and is_html(http) else None
-    return WebView(chosen, (apex, www), http, html, http_html)
+    csp = None
+    if chosen is not None and chosen.reached:
+        csp = assess_csp(chosen.final.header_values("content-security-policy"),
+                         meta=html.meta_csp if html else (),
+                         report_only=chosen.final.header_values(
+                             "content-security-policy-report-only"))
+    return WebView(chosen, (apex, www), http, html, http_html, csp)
 
 
 def is_html(hop: Fetched) -> bool:
