@@ -4,6 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONSTRAINTS := requirements/constraints.txt
+# The peer tool of the benchmarks lives in its own venv: checkdmarc needs a newer
+# cryptography than SSLyze allows (docs/decisions/0002-peer-tool-venv.md).
+PEER := .venv-peer
+PEER_CONSTRAINTS := requirements/peer-constraints.txt
+PEER_PACKAGES := checkdmarc pytest pytest-asyncio pytest-timeout
 
 .PHONY: install run lab test lint fmt bench clean lock
 
@@ -32,16 +37,24 @@ fmt: install
 test: install lint
 	$(BIN)/python -m pytest -q
 
-bench: install
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,bench]'
-	$(BIN)/python -m pytest -q -p no:cacheprovider bench
-	cd bench && ../$(BIN)/python run.py
+bench: install $(PEER)/.installed
+	$(BIN)/python -m pytest -q -p no:cacheprovider bench --ignore=bench/test_peer_checkdmarc.py
+	$(PEER)/bin/python -m pytest -q -p no:cacheprovider bench/test_peer_checkdmarc.py
+	cd bench && PEER_PYTHON=$(CURDIR)/$(PEER)/bin/python ../$(BIN)/python run.py
+
+$(PEER)/.installed: pyproject.toml $(PEER_CONSTRAINTS)
+	test -x $(PEER)/bin/python || $(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/python -m pip install --quiet -c $(PEER_CONSTRAINTS) -e '.[lab]' $(PEER_PACKAGES)
+	touch $@
 
 # Re-pin every dependency (the constraints file is what `make install` uses).
 lock:
 	rm -rf /tmp/cyberbasics-lock && $(PYTHON) -m venv /tmp/cyberbasics-lock
-	/tmp/cyberbasics-lock/bin/pip install --quiet -e '.[dev,bench]'
+	/tmp/cyberbasics-lock/bin/pip install --quiet -e '.[dev]'
 	/tmp/cyberbasics-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > $(CONSTRAINTS)
+	rm -rf /tmp/cyberbasics-lock && $(PYTHON) -m venv /tmp/cyberbasics-lock
+	/tmp/cyberbasics-lock/bin/pip install --quiet -e '.[lab]' $(PEER_PACKAGES)
+	/tmp/cyberbasics-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > $(PEER_CONSTRAINTS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(PEER) .pytest_cache .ruff_cache .hypothesis

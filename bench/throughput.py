@@ -103,7 +103,9 @@ def run_checkdmarc(info: dict, threads: int = 32) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(info["domains"]))
     host, port = info["dns"]
-    command = [sys.executable, str(BENCH_DIR / "peer_checkdmarc.py"), "--nameserver",
+    # checkdmarc runs from its own venv (see the Makefile); this one lacks it.
+    python = os.environ.get("PEER_PYTHON", sys.executable)
+    command = [python, str(BENCH_DIR / "peer_checkdmarc.py"), "--nameserver",
                f"{host}:{port}", "--file", handle.name, "--threads", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800,
                           env={**os.environ, "PYTHONPATH": str(BENCH_DIR)})

@@ -34,6 +34,9 @@ class ScanConfig:
     lab: bool = False
     port_map: dict[int, int] = field(default_factory=dict)
     checks: tuple[str, ...] = ()  # glob patterns on check ids; empty means all
+    active: bool = False  # port connects and path probes: only with the owner's permission
+    deep: bool = False  # enumerate every TLS suite with SSLyze instead of a few probes
+    rate_limit: float = 20.0  # active mode: new connections per second per target address
     clock: Callable[[], float] = time.time
 
     def __post_init__(self):
@@ -43,6 +46,8 @@ class ScanConfig:
             raise ConfigError("--port-map works only in lab mode (--lab)")
         if self.timeout <= 0 or self.domain_timeout <= 0:
             raise ConfigError("timeouts must be positive")
+        if not 0 < self.rate_limit <= 1000:
+            raise ConfigError("the rate limit must be above 0 and at most 1000 per second")
         if self.concurrency < 1:
             raise ConfigError("concurrency must be at least 1")
         if self.ca_file is not None and not Path(self.ca_file).is_file():

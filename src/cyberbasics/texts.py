@@ -22,14 +22,23 @@ class MissingText(KeyError):
 
 @cache
 def _catalogue(language: str, name: str) -> dict[str, Any]:
+    """All entries of `<name>.yaml` and `<name>-*.yaml` (one file per topic) in a language;
+    a key defined twice is an error, so topics cannot silently override each other."""
     import yaml
 
-    path = CONTENT_DIR / language / f"{name}.yaml"
-    if not path.exists():
-        return {}
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader) or {}
+    folder = CONTENT_DIR / language
+    paths = sorted(folder.glob(f"{name}-*.yaml"))
+    if (folder / f"{name}.yaml").exists():
+        paths.insert(0, folder / f"{name}.yaml")
+    merged: dict[str, Any] = {}
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:
+            entries = yaml.load(handle, Loader=loader) or {}
+        if duplicated := merged.keys() & entries.keys():
+            raise ValueError(f"{path.name} repeats {', '.join(sorted(duplicated))}")
+        merged.update(entries)
+    return merged
 
 
 def check_texts(check_id: str, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:

@@ -53,8 +53,11 @@ def scan(
     concurrency: Concurrency = 64,
     lab: Lab = False,
     port_map: PortMap = None,
+    deep: Annotated[bool, typer.Option(
+        "--deep", help="Enumerate every TLS suite with SSLyze (slower; needs "
+                       "cyberbasics[deep]).")] = False,
 ) -> None:
-    """Scan domains from the outside: DNS, email authentication and transport."""
+    """Scan domains from the outside: DNS, email, website and TLS."""
     from ..report import scan_output
     from ..scan.engine import scan_domains
     from ..scan.registry import select
@@ -67,9 +70,13 @@ def scan(
     config = build_config(nameserver=nameserver, ca_file=ca_file, trust_anchor=trust_anchor,
                           timeout=timeout, domain_timeout=domain_timeout,
                           concurrency=concurrency, lab=lab, port_map=port_map,
-                          checks=check or ())
+                          checks=check or (), deep=deep)
     try:
         select(config.checks)
+        if deep:
+            from ..scan.evidence.tls_deep import require_sslyze
+
+            require_sslyze()
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     with scan_output.progress_bar(len(inputs)) as advance:

@@ -29,7 +29,7 @@ async def scan_domains(
     session: ScanSession | None = None,
 ) -> list[DomainResult]:
     """Scan each input (a domain, or a URL or address to take the domain from), in order."""
-    checks = select(config.checks)
+    checks = select(config.checks, active=config.active)
     own_session = session is None
     session = session or ScanSession(config)
     preparing = asyncio.ensure_future(_prepare(config))
@@ -74,7 +74,8 @@ async def scan_one(text: str, checks: list[Check], session: ScanSession) -> Doma
     config = session.config
 
     def finish(domain, *, error=None, findings=(), notice=None) -> DomainResult:
-        return DomainResult(domain, text, "passive", _rfc3339(started),
+        mode = "active" if config.active else "passive"
+        return DomainResult(domain, text, mode, _rfc3339(started),
                             int((time.perf_counter() - clock) * 1000), error, tuple(findings),
                             notice)
 

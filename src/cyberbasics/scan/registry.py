@@ -19,18 +19,20 @@ class Check:
     severity: Severity
     needs: tuple[str, ...]
     run: CheckFunction
+    active: bool = False  # sends more than a passive scan may (port connects, path probes)
 
 
 _CHECKS: dict[str, Check] = {}
 
 
-def check(id: str, *, area: str, severity: Severity, needs: Iterable[str]):
-    """Register a check function under a stable id."""
+def check(id: str, *, area: str, severity: Severity, needs: Iterable[str],
+          active: bool = False):
+    """Register a check function under a stable id; `active` ones run only with --active."""
 
     def register(func: CheckFunction) -> CheckFunction:
         if id in _CHECKS:
             raise ValueError(f"check {id} registered twice")
-        _CHECKS[id] = Check(id, area, severity, tuple(needs), func)
+        _CHECKS[id] = Check(id, area, severity, tuple(needs), func, active)
         return func
 
     return register
@@ -42,10 +44,11 @@ def all_checks() -> list[Check]:
     return list(_CHECKS.values())
 
 
-def select(patterns: Iterable[str] = ()) -> list[Check]:
-    """Checks whose id matches any glob pattern (all when no pattern is given)."""
+def select(patterns: Iterable[str] = (), *, active: bool = False) -> list[Check]:
+    """Checks whose id matches any glob pattern (all when no pattern is given); active
+    checks only when the scan is active."""
     patterns = [p.strip() for p in patterns if p.strip()]
-    checks = all_checks()
+    checks = [c for c in all_checks() if active or not c.active]
     if not patterns:
         return checks
     chosen = [c for c in checks if any(fnmatch.fnmatchcase(c.id, p) for p in patterns)]
