@@ -47,3 +47,19 @@ def test_comments_are_skipped_and_entities_decoded():
     page = read_html('<!-- <script src="http://x/a.js"></script> -->'
                      '<script src="http://y/b.js?a=1&amp;b=2"></script>')
     assert [r.url for r in page.resources] == ["http://y/b.js?a=1&b=2"]
+
+
+def test_srcset_candidates_are_resources():
+    page = read_html('<img src="/a.png" srcset="http://cdn.example/a-2x.png 2x, '
+                     '/a-3x.png 3x"><picture><source srcset="http://cdn.example/b.webp">')
+    insecure = [r.url for r in insecure_resources(page)]
+    assert insecure == ["http://cdn.example/a-2x.png", "http://cdn.example/b.webp"]
+
+
+def test_a_plain_http_base_makes_relative_resources_insecure():
+    page = read_html('<base href="http://shop.example/"><script src="app.js"></script>'
+                     '<img src="https://cdn.example/x.png"><img src="//cdn.example/y.png">')
+    insecure = insecure_resources(page)
+    assert [(r.tag, r.kind) for r in insecure] == [("script", "active")]
+    assert "app.js" in insecure[0].url and page.base == "http://shop.example/"
+    assert insecure_resources(read_html('<base href="/"><script src="a.js">')) == []

@@ -176,3 +176,55 @@ async def test_a_bad_certificate_on_the_bare_domain_is_flagged_when_www_works(tm
             [result] = await scan_domains(["odd.com"], config)
     finding = result.findings[0]
     assert (str(finding.status), finding.result) == ("warn", "apex-certificate")
+
+
+async def test_a_www_only_site_is_judged_on_its_www_addresses(tmp_path):
+    import contextlib
+
+    from cyberbasics.lab.ca import LabCA
+    from cyberbasics.lab.web import LabWebServer, Response, Site
+    from cyberbasics.lab.zones import ZoneSpec
+
+    from .lab_scan import lab_dns, ns_glue
+
+    ca = LabCA.create(tmp_path / "ca")
+    page = {"/": Response.text("<html></html>", content_type="text/html")}
+    async with contextlib.AsyncExitStack() as stack:
+        secure = await stack.enter_async_context(
+            LabWebServer({"www.odd.com": Site(routes=page)}, host="127.0.30.1", tls=ca))
+        plain = await stack.enter_async_context(LabWebServer(
+            {"www.odd.com": Site(redirect_to="https://www.odd.com")}, host="127.0.30.1"))
+        zone = ZoneSpec("odd.com", {**ns_glue("odd.com"), "www.odd.com": [("A", "127.0.30.1")]})
+        async with lab_dns([zone], tmp_path, port_map={443: secure.port, 80: plain.port},
+                           ca_file=ca.cert_path,
+                           checks=("web.https", "web.http_redirect")) as (_, config):
+            [result] = await scan_domains(["odd.com"], config)
+    found = {f.check: (str(f.status), f.result) for f in result.findings}
+    assert found == {"web.https": ("pass", "ok"), "web.http_redirect": ("pass", "ok")}
+
+
+async def test_a_home_page_on_another_platform_is_not_judged(tmp_path):
+    import contextlib
+
+    from cyberbasics.lab.ca import LabCA
+    from cyberbasics.lab.web import LabWebServer, Response, Site
+    from cyberbasics.lab.zones import ZoneSpec
+
+    from .lab_scan import lab_dns, ns_glue
+
+    ca = LabCA.create(tmp_path / "ca")
+    page = {"/": Response.text("<html></html>", content_type="text/html")}
+    sites = {"odd.com": Site(redirect_to="https://odd.shopbuilder.com"),
+             "odd.shopbuilder.com": Site(routes=page)}
+    async with contextlib.AsyncExitStack() as stack:
+        server = await stack.enter_async_context(LabWebServer(sites, host="127.0.30.1", tls=ca))
+        zones = [ZoneSpec("odd.com", {**ns_glue("odd.com"), "odd.com": [("A", "127.0.30.1")]}),
+                 ZoneSpec("shopbuilder.com", {**ns_glue("shopbuilder.com"),
+                                              "odd.shopbuilder.com": [("A", "127.0.30.1")]})]
+        async with lab_dns(zones, tmp_path, port_map={443: server.port, 80: 9},
+                           ca_file=ca.cert_path, checks=("web.*",)) as (_, config):
+            [result] = await scan_domains(["odd.com"], config)
+    found = {f.check: (str(f.status), f.result) for f in result.findings}
+    assert found["web.https"] == ("pass", "ok")
+    for check in ("web.hsts", "web.headers.csp", "web.cookies", "web.mixed_content"):
+        assert found[check] == ("info", "hosted-elsewhere"), check

@@ -29,7 +29,10 @@ _RESOURCE_ATTRIBUTES = {
     ("video", "src"): "passive",
     ("source", "src"): "passive",
 }
-_TAGS = {"meta", "link", *(tag for tag, _ in _RESOURCE_ATTRIBUTES)}
+# Image candidates (passive): "url 2x, url 640w" lists, each URL loaded by some browser.
+_SRCSET_TAGS = {"img", "source"}
+_TAGS = {"meta", "link", "base", *(tag for tag, _ in _RESOURCE_ATTRIBUTES)}
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _TAG = re.compile(rf"<([a-zA-Z][a-zA-Z0-9]{{0,15}})(?=[\s/>])([^<>]{{0,{MAX_TAG_CHARS}}})")
 _ATTRIBUTE = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>=`]+))?""")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
@@ -51,10 +54,14 @@ class HtmlPage:
     generators: tuple[str, ...]
     resources: tuple[Resource, ...]
     complete: bool = True  # False: more resources than were kept
+    base: str | None = None  # the first <base href>: relative URLs resolve against it
 
     def to_json(self) -> dict:
-        return {"meta_csp": list(self.meta_csp), "generators": list(self.generators),
+        data = {"meta_csp": list(self.meta_csp), "generators": list(self.generators),
                 "resources": [r.to_json() for r in self.resources], "complete": self.complete}
+        if self.base is not None:
+            data["base"] = self.base
+        return data
 
 
 def _attributes(text: str) -> dict[str, str]:
@@ -72,6 +79,7 @@ def read_html(text: str) -> HtmlPage:
     """Never raises; broken HTML gives whatever could be read."""
     meta_csp, generators, resources = [], [], []
     complete = True
+    base = None
     for match in _TAG.finditer(_COMMENT.sub(" ", text)):
         tag = match.group(1).lower()
         if tag not in _TAGS:
@@ -84,6 +92,10 @@ def read_html(text: str) -> HtmlPage:
             if values.get("name", "").strip().lower() == "generator" and values.get("content"):
                 generators.append(values["content"].strip()[:200])
             continue
+        if tag == "base":
+            if base is None and values.get("href"):
+                base = values["href"].strip()[:2000]
+            continue
         found = []
         if tag == "link":
             if "stylesheet" in values.get("rel", "").lower().split() and values.get("href"):
@@ -92,14 +104,31 @@ def read_html(text: str) -> HtmlPage:
             for (resource_tag, attribute), kind in _RESOURCE_ATTRIBUTES.items():
                 if tag == resource_tag and values.get(attribute):
                     found.append((tag, values[attribute], kind))
+            if tag in _SRCSET_TAGS and values.get("srcset"):
+                found += [(tag, url, "passive") for url in _srcset_urls(values["srcset"])]
         for tag_name, url, kind in found:
             if len(resources) >= MAX_RESOURCES:
                 complete = False
                 break
             resources.append(Resource(tag_name, url.strip()[:2000], kind))
-    return HtmlPage(tuple(meta_csp), tuple(generators), tuple(resources), complete)
+    return HtmlPage(tuple(meta_csp), tuple(generators), tuple(resources), complete, base)
+
+
+def _srcset_urls(value: str) -> list[str]:
+    """The URLs of a srcset: comma-separated candidates, each a URL and a descriptor."""
+    return [candidate.split()[0] for candidate in value.split(",") if candidate.split()][:50]
 
 
 def insecure_resources(page: HtmlPage) -> list[Resource]:
-    """Resources an HTTPS page would load over plain HTTP."""
-    return [r for r in page.resources if r.url.lower().startswith("http://")]
+    """Resources an HTTPS page would load over plain HTTP: absolute http:// URLs, and
+    relative ones when a <base href> points at plain HTTP."""
+    insecure_base = (page.base or "").lower().startswith("http://")
+    found = []
+    for resource in page.resources:
+        url = resource.url
+        if url.lower().startswith("http://"):
+            found.append(resource)
+        elif insecure_base and not _SCHEME.match(url) and not url.startswith("//"):
+            found.append(Resource(resource.tag, f"{url} (via <base href={page.base}>)",
+                                  resource.kind))
+    return found

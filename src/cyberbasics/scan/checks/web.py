@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from ...protocols import csp as csp_protocol
 from ...protocols import http_headers as headers
 from ...protocols.html_page import insecure_resources
+from ...protocols.psl import organisational_domain
 from ...protocols.security_txt import parse_security_txt
 from ..model import Outcome, Severity, Status
 from ..registry import check
@@ -38,6 +39,10 @@ def _page(ev, what: str):
         if not page.secure_end:
             return None, Outcome(Status.INFO, "no-https-site", evidence, {
                 "reason": f"the HTTPS address redirects to plain HTTP, {page.final.url}"})
+        if _hosted_elsewhere(ev.domain, page.final.url):
+            # A shop or social page on someone else's platform: its headers are theirs.
+            return None, Outcome(Status.INFO, "hosted-elsewhere", evidence,
+                                 {"url": page.final.url, "domain": ev.domain})
         return page, None
     if all(t.final.kind == "no_address" for t in view.tried):
         return None, Outcome(Status.INFO, "no-website", evidence, {"domain": ev.domain})
@@ -54,6 +59,16 @@ def _page(ev, what: str):
 
 
 _DEFINITE = ("tls", "no_address", "refused", "bad_redirect")  # the site's doing, not ours
+
+
+def _hosted_elsewhere(domain: str, url: str) -> bool:
+    """The home page ends on another organisation's domain (not the domain or a name
+    under it)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host == domain or host.endswith("." + domain):
+        return False
+    ours = organisational_domain(domain) or domain
+    return (organisational_domain(host) or host) != ours
 
 
 @check("web.https", area="web", severity=Severity.HIGH, needs=("web",))
@@ -116,7 +131,8 @@ def http_redirect(ev) -> Outcome:
     target = urlsplit(location.strip())
     if target.scheme.lower() != "https":
         return Outcome(Status.FAIL, "redirect-not-https", evidence, {"location": location})
-    if target.hostname and target.hostname.lower() != ev.domain:
+    asked = (urlsplit(http.url).hostname or ev.domain).lower()
+    if target.hostname and target.hostname.lower() != asked:
         return Outcome(Status.WARN, "redirect-other-host", evidence, {"location": location})
     return Outcome(Status.PASS, "ok", evidence, {"location": location})
 

@@ -68,7 +68,7 @@ class PageVisit:
 class WebView:
     https: PageVisit | None  # the HTTPS home page that answered (domain first, then www.)
     tried: tuple[PageVisit, ...]  # every HTTPS start tried, for the evidence
-    http: Fetched | None  # the first answer to http://<domain>/ (not followed)
+    http: Fetched | None  # the first answer to http://<domain>/, else http://www.<domain>/
     html: HtmlPage | None = None  # the HTTPS home page's HTML, read once
     http_html: HtmlPage | None = None  # the plain-HTTP page's HTML, when it serves one
     csp: CspAssessment | None = None  # the HTTPS home page's policies, assessed once
@@ -129,6 +129,9 @@ async def web(ctx: DomainContext) -> WebView:
         visit(ctx, f"https://{ctx.domain}/"), visit(ctx, f"https://www.{ctx.domain}/"),
         fetch_text(client, f"http://{ctx.domain}/", limit=16 * 1024,
                    deadline=3 * ctx.config.timeout))
+    if http.kind == "no_address":  # a www-only site: its plain-HTTP address is www.
+        http = await fetch_text(client, f"http://www.{ctx.domain}/", limit=16 * 1024,
+                                deadline=3 * ctx.config.timeout)
     chosen = next((page for page in (apex, www) if page.reached),
                   next((page for page in (apex, www) if page.final.answered), None))
     html = None
