@@ -94,3 +94,20 @@ def test_outside_text_cannot_inject_markup_or_formulas(world):
     rows = list(csv.DictReader(io.StringIO(scan_output.to_csv([hostile]))))
     assert rows[0]["input"].startswith("'=")
     scan_output.print_text([hostile])  # rich would raise MarkupError on "[/bold]"
+
+
+def test_html_report_is_one_page_with_grades(world, tmp_path):
+    out = tmp_path / "report.html"
+    result = scan(world, "bakery.example", "plumber.example", "--format", "html", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert page.lower().startswith("<!doctype html>") and '<html lang="en">' in page
+    assert "bakery.example" in page and "plumber.example" in page
+    assert "Overall grade" in page and "<details" in page
+
+
+def test_spf_check_refuses_html(world):
+    result = runner.invoke(app, ["spf", "check", "--ip", "192.0.2.1", "--sender", "a@b.example",
+                                 "--helo", "b.example", "--format", "html",
+                                 *world.scan_arguments()])
+    assert result.exit_code == 2 and "text or json" in " ".join(result.output.split())

@@ -85,6 +85,8 @@ def scan(
         write_output(scan_output.to_json(results), output)
     elif format is OutputFormat.csv:
         write_output(scan_output.to_csv(results), output)
+    elif format is OutputFormat.html:
+        write_output(scan_output.to_html(results), output)
     elif output is not None:
         write_output(scan_output.to_plain_text(results), output)
     else:
@@ -134,7 +136,7 @@ def spf_check(
         ipaddress.ip_address(ip)
     except ValueError:
         raise typer.BadParameter(f"{ip!r} is not an IP address", param_hint="--ip") from None
-    if format is OutputFormat.csv:
+    if format in (OutputFormat.csv, OutputFormat.html):
         raise typer.BadParameter("spf check writes text or json", param_hint="--format")
     config = build_config(nameserver=nameserver, ca_file=ca_file, trust_anchor=trust_anchor,
                           timeout=timeout, domain_timeout=domain_timeout,

@@ -25,6 +25,7 @@ class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     csv = "csv"
+    html = "html"
 
 
 Nameserver = Annotated[list[str] | None, typer.Option(

@@ -1,4 +1,7 @@
-"""Scan results as JSON (the versioned contract), CSV (a row per finding) and text."""
+"""Scan results as JSON (the versioned contract), CSV (a row per finding), text and HTML.
+
+Every output but CSV shows each scanned domain's grades (formula ``cyberbasics.grades/1``,
+``scan/grades.py``), computed here from the findings: the engine's results carry none."""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ import io
 import json
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..scan.grades import ResultGrades, grade_result
 from ..scan.model import DomainResult, scan_document
 from .safe_text import safe_text
+from .wording import Words, grade_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,8 +31,38 @@ _STATUS_WORD = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "info": "INFO",
                 "error": "COULD NOT CHECK"}
 
 
+def result_grades(result: DomainResult) -> ResultGrades | None:
+    """The grades of one result; None when the domain could not be scanned, or when its
+    findings cannot be graded honestly (only hand-built results: two findings for one check,
+    a check the registry does not know). A report then shows no grade rather than failing."""
+    try:
+        return grade_result(result)
+    except ValueError:
+        return None
+
+
+def document(results: list[DomainResult]) -> dict[str, Any]:
+    """The ``cyberbasics.scan/1`` document, each result with its ``grades``."""
+    data = scan_document(results)
+    for shown, result in zip(data["results"], results, strict=True):
+        graded = result_grades(result)
+        shown["grades"] = graded.to_json() if graded is not None else None
+    return data
+
+
 def to_json(results: list[DomainResult]) -> str:
-    return json.dumps(scan_document(results), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document(results), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_html(results: list[DomainResult], language: str = "en") -> str:
+    """One self-contained, accessible HTML page (``--format html``)."""
+    from .html import to_html as render_html  # Jinja2 only when a page is asked for
+
+    return render_html(results, language)
+
+
+def _titles(result: DomainResult) -> dict[str, str]:
+    return {f.check: f.title for f in result.findings}
 
 
 def _cell(value) -> str:
@@ -63,6 +98,10 @@ def to_plain_text(results: list[DomainResult]) -> str:
             lines.append(f"  note: {safe_text(result.notice)}")
         if result.error:
             lines.append(f"  could not scan: {safe_text(result.error.message)}")
+        graded = result_grades(result)
+        if graded is not None:
+            lines += [f"  {safe_text(line)}" for line in grade_lines(Words(), graded,
+                                                                     _titles(result))]
         for f in result.findings:
             lines.append(f"  [{_STATUS_WORD[f.status]}] {safe_text(f.title)}: "
                          f"{safe_text(f.summary)}")
@@ -94,6 +133,13 @@ def print_text(results: list[DomainResult], console: Console | None = None) -> N
             console.print(Text.assemble(("Could not scan:", "red"), " ",
                                         outside(result.error.message), overflow="fold"))
             continue
+        graded = result_grades(result)
+        if graded is not None:
+            overall, *rest = grade_lines(Words(), graded, _titles(result))
+            console.print(outside(overall, "bold"))
+            for line in rest:
+                console.print(outside(line))
+            console.print()
         # A list rather than a boxed table: it stays readable in a narrow terminal or phone.
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(width=6, no_wrap=True)

@@ -18,9 +18,11 @@ The weight of a check is its *check's* severity from the registry, not the findi
 ``severity`` field, which the engine lowers for a warning and sets to ``info`` for a pass.
 
 Everything here is pure and deterministic: no I/O, no clock, and the order of the findings
-does not matter.  :data:`WEB_HEADER_MODIFIERS` and :func:`observatory_score` are the hook for
-scoring the website's headers the way the Mozilla/MDN HTTP Observatory does; formula /1 does
-not use them in the area scores (see ``docs/scoring.md``, "The HTTP Observatory").
+does not matter.  :data:`WEB_HEADER_MODIFIERS` and :func:`observatory_score` score the website's
+headers the way the Mozilla/MDN HTTP Observatory does, and :func:`observatory_comparison` reads
+its results from our website findings, so reports can show its score next to ours; formula /1
+does not use them in the area scores (see ``docs/scoring.md``, "The HTTP Observatory").
+:func:`grade_result` gives both for one domain's result.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from .model import Finding, Severity, Status
+from .model import DomainResult, Finding, Severity, Status
 
 __all__ = [
     "AREAS",
@@ -39,13 +41,20 @@ __all__ = [
     "GRADE_CUTOFFS",
     "OBSERVATORY_GRADE_CHART",
     "OBSERVATORY_SOURCE",
+    "OBSERVATORY_TESTS",
+    "OBSERVATORY_TESTS_NOT_RUN",
     "SEVERITY_POINTS",
     "WEAKEST_LIMIT",
     "WEB_HEADER_MODIFIERS",
     "AreaGrade",
     "Grades",
+    "ObservatoryComparison",
     "ObservatoryScore",
+    "ObservatoryTest",
+    "ResultGrades",
     "grade_for",
+    "grade_result",
+    "observatory_comparison",
     "observatory_grade_for",
     "observatory_score",
     "score_domain",
@@ -418,3 +427,275 @@ def observatory_grade_for(score: int) -> str:
         raise ValueError(f"an Observatory score is a whole number from 0 up, not {score!r}")
     step = min(score - score % 5, 100)
     return next(letter for lowest, letter in OBSERVATORY_GRADE_CHART if step >= lowest)
+
+
+# -- The HTTP Observatory's score of a scanned website, for comparison -----------------------
+#
+# Computed from our own website findings (their result keys and evidence), never from a second
+# fetch, and never part of formula /1: reports show it next to our website grade so an advisor
+# can explain why the two differ (docs/scoring.md, "The HTTP Observatory").
+
+# The Observatory's tests we map, and the finding each one is read from.
+OBSERVATORY_TESTS: tuple[tuple[str, str], ...] = (
+    ("content-security-policy", "web.headers.csp"),
+    ("cookies", "web.cookies"),
+    ("redirection", "web.http_redirect"),
+    ("referrer-policy", "web.headers.referrer"),
+    ("strict-transport-security", "web.hsts"),
+    ("x-content-type-options", "web.headers.nosniff"),
+    ("x-frame-options", "web.headers.framing"),
+)
+# Its tests we have no check for; their results are left out (modifier 0, which is what a
+# typical small-business site without external scripts, CORS or CORP headers gets anyway).
+OBSERVATORY_TESTS_NOT_RUN = ("cross-origin-resource-policy", "cross-origin-resource-sharing",
+                             "subresource-integrity")
+
+# The Observatory's cookie results, least bad first: a worse one replaces a better one
+# (the `goodness` list and `onlyIfWorse` of its cookies test).
+_COOKIE_ORDER = (
+    "cookies-without-secure-flag-but-protected-by-hsts",
+    "cookies-without-secure-flag",
+    "cookies-session-without-secure-flag-but-protected-by-hsts",
+    "cookies-samesite-flag-invalid",
+    "cookies-anticsrf-without-samesite-flag",
+    "cookies-session-without-httponly-flag",
+    "cookies-session-without-secure-flag",
+)
+_HSTS_PASSES = ("hsts-implemented-max-age-at-least-six-months", "hsts-preloaded")
+_REDIRECTION = {  # our web.http_redirect result key → the Observatory's
+    "ok": "redirection-to-https",
+    "no-plain-http": "redirection-not-needed-no-http",
+    "no-website": "redirection-not-needed-no-http",
+    "no-redirect": "redirection-missing",
+    # We read only the first answer to http://; the Observatory says
+    # redirection-not-to-https-on-initial-redirection (-10) when later hops reach HTTPS.
+    "redirect-not-https": "redirection-not-to-https",
+    "redirect-other-host": "redirection-off-host-from-http",
+}
+
+
+class _NoComparison(Exception):
+    """A finding the comparison needs is missing, unjudged or not in the expected shape."""
+
+
+@dataclass(frozen=True)
+class ObservatoryTest:
+    test: str  # the Observatory's test name, e.g. "x-frame-options"
+    result: str  # its result key
+    modifier: int
+    check: str  # the check of ours whose finding gave it
+
+    def to_json(self) -> dict[str, Any]:
+        return {"test": self.test, "result": self.result, "modifier": self.modifier,
+                "check": self.check}
+
+
+@dataclass(frozen=True)
+class ObservatoryComparison:
+    """The HTTP Observatory's header score of a website, from our findings: for comparison
+    with our website grade, never part of it."""
+
+    observatory: ObservatoryScore
+    tests: tuple[ObservatoryTest, ...]
+    not_run: tuple[str, ...] = OBSERVATORY_TESTS_NOT_RUN
+
+    @property
+    def score(self) -> int:
+        return self.observatory.score
+
+    @property
+    def grade(self) -> str:
+        return self.observatory.grade
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": "mdn-http-observatory",
+            "source": OBSERVATORY_SOURCE,
+            "score": self.observatory.score,
+            "grade": self.observatory.grade,
+            "penalties": self.observatory.penalties,
+            "bonuses": self.observatory.bonuses,
+            "bonuses_awarded": self.observatory.bonuses_awarded,
+            "tests": [test.to_json() for test in self.tests],
+            "not_run": list(self.not_run),
+        }
+
+
+def observatory_comparison(findings: Iterable[Finding]) -> ObservatoryComparison | None:
+    """The HTTP Observatory's score for the website these findings describe, or None when
+    there is nothing to compare: no HTTPS home page was reached (the Content-Security-Policy
+    check was not judged), or a finding it needs is missing (not selected) or could not be
+    checked.  Pure; it never raises for odd findings (it returns None)."""
+    by_check = {finding.check: finding for finding in findings}
+    try:
+        keys = {test: _OBSERVATORY_READERS[test](by_check) for test, _ in OBSERVATORY_TESTS}
+    except _NoComparison:
+        return None
+    scored = observatory_score(keys.values())
+    tests = tuple(ObservatoryTest(test, keys[test], WEB_HEADER_MODIFIERS[keys[test]], check)
+                  for test, check in OBSERVATORY_TESTS)
+    return ObservatoryComparison(scored, tests)
+
+
+def _finding(by_check: Mapping[str, Finding], check: str, *, judged: bool = False) -> Finding:
+    finding = by_check.get(check)
+    if finding is None or finding.status == Status.ERROR:
+        raise _NoComparison(check)
+    if judged and finding.status not in (Status.PASS, Status.WARN, Status.FAIL):
+        raise _NoComparison(check)
+    if not isinstance(finding.evidence, Mapping):
+        raise _NoComparison(check)
+    return finding
+
+
+def _header(finding: Finding, name: str) -> str | None:
+    if name not in finding.evidence:
+        raise _NoComparison(finding.check)
+    value = finding.evidence[name]
+    if value is not None and not isinstance(value, str):
+        raise _NoComparison(finding.check)
+    return value
+
+
+def _csp_result(by_check: Mapping[str, Finding]) -> str:
+    # Judged only when the HTTPS home page was reached: the comparison needs one.
+    csp = _finding(by_check, "web.headers.csp", judged=True).evidence.get("csp")
+    key = csp.get("result") if isinstance(csp, Mapping) else None
+    if key not in WEB_HEADER_MODIFIERS or not str(key).startswith("csp-"):
+        raise _NoComparison("web.headers.csp")
+    return key
+
+
+def _hsts_result(by_check: Mapping[str, Finding]) -> str:
+    from ..protocols.http_headers import HttpHeaderError, parse_hsts
+
+    value = _header(_finding(by_check, "web.hsts", judged=True), "strict-transport-security")
+    if value is None:
+        return "hsts-not-implemented"
+    try:
+        return parse_hsts(value).result  # preloading is not looked up: never hsts-preloaded
+    except HttpHeaderError:
+        return "hsts-header-invalid"
+
+
+def _cookies_result(by_check: Mapping[str, Finding]) -> str:
+    finding = _finding(by_check, "web.cookies")
+    if finding.status == Status.INFO and finding.result != "none":
+        raise _NoComparison("web.cookies")  # no HTTPS page: nothing to compare
+    cookies = finding.evidence.get("cookies")
+    if not isinstance(cookies, list) or not all(isinstance(c, Mapping) for c in cookies):
+        raise _NoComparison("web.cookies")
+    if not cookies:
+        return "cookies-not-found"
+    hsts = _hsts_result(by_check) in _HSTS_PASSES
+    worst = -1
+    missing_same_site = False
+    for cookie in cookies:
+        name = str(cookie.get("name", "")).lower()
+        secure, http_only = bool(cookie.get("secure")), bool(cookie.get("http_only"))
+        same_site = cookie.get("same_site")
+        session = "login" in name or "sess" in name
+        found = []
+        if not secure and same_site == "None":
+            found.append("cookies-samesite-flag-invalid")
+        if not secure:
+            found.append("cookies-without-secure-flag-but-protected-by-hsts" if hsts
+                         else "cookies-without-secure-flag")
+        if same_site in (None, "Default"):  # absent (or a value browsers do not know)
+            missing_same_site = True
+            if "csrf" in name:
+                found.append("cookies-anticsrf-without-samesite-flag")
+        if session and not secure:
+            found.append("cookies-session-without-secure-flag-but-protected-by-hsts" if hsts
+                         else "cookies-session-without-secure-flag")
+        if session and not http_only:
+            found.append("cookies-session-without-httponly-flag")
+        worst = max([worst, *(_COOKIE_ORDER.index(key) for key in found)])
+    if worst >= 0:
+        return _COOKIE_ORDER[worst]
+    if missing_same_site:
+        return "cookies-secure-with-httponly-sessions"
+    return "cookies-secure-with-httponly-sessions-and-samesite"
+
+
+def _redirection_result(by_check: Mapping[str, Finding]) -> str:
+    finding = _finding(by_check, "web.http_redirect")
+    key = _REDIRECTION.get(finding.result)
+    if key is None:
+        raise _NoComparison("web.http_redirect")
+    return key
+
+
+def _referrer_result(by_check: Mapping[str, Finding]) -> str:
+    from ..protocols.http_headers import HttpHeaderError, parse_referrer_policy
+
+    value = _header(_finding(by_check, "web.headers.referrer", judged=True), "referrer-policy")
+    if value is None:
+        return "referrer-policy-not-implemented"
+    try:
+        return parse_referrer_policy(value).result  # the last known policy wins, as there
+    except HttpHeaderError:
+        return "referrer-policy-header-invalid"
+
+
+def _nosniff_result(by_check: Mapping[str, Finding]) -> str:
+    value = _header(_finding(by_check, "web.headers.nosniff", judged=True),
+                    "x-content-type-options")
+    if value is None:
+        return "x-content-type-options-not-implemented"
+    # The Observatory compares the whole first value, not its first list item.
+    if value.strip().lower() == "nosniff":
+        return "x-content-type-options-nosniff"
+    return "x-content-type-options-header-invalid"
+
+
+def _framing_result(by_check: Mapping[str, Finding]) -> str:
+    finding = _finding(by_check, "web.headers.framing", judged=True)
+    value = _header(finding, "x-frame-options")
+    # Any frame-ancestors directive counts for the Observatory; ours, one that protects.
+    if finding.result == "frame-ancestors":
+        return "x-frame-options-implemented-via-csp"
+    if value is None:
+        return "x-frame-options-not-implemented"
+    value = value.strip().lower()  # the Observatory's test, on the first value as it is
+    if value in ("deny", "sameorigin"):
+        return "x-frame-options-sameorigin-or-deny"
+    if value.startswith("allow-from"):
+        return "x-frame-options-allow-from-origin"
+    return "x-frame-options-header-invalid"
+
+
+_OBSERVATORY_READERS = {
+    "content-security-policy": _csp_result,
+    "cookies": _cookies_result,
+    "redirection": _redirection_result,
+    "referrer-policy": _referrer_result,
+    "strict-transport-security": _hsts_result,
+    "x-content-type-options": _nosniff_result,
+    "x-frame-options": _framing_result,
+}
+
+
+# -- A whole domain result ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResultGrades:
+    """What the reports show for one scanned domain: formula /1's grades and, apart from
+    them, the Observatory's score of its website."""
+
+    grades: Grades
+    observatory: ObservatoryComparison | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.grades.to_json()
+        data["observatory_comparison"] = (self.observatory.to_json()
+                                          if self.observatory is not None else None)
+        return data
+
+
+def grade_result(result: DomainResult) -> ResultGrades | None:
+    """Grades for one domain's result; None when the domain could not be scanned at all.
+    Raises ``ValueError`` as :func:`score_domain` does for findings it cannot grade."""
+    if result.error is not None:
+        return None
+    return ResultGrades(score_domain(result.findings), observatory_comparison(result.findings))
