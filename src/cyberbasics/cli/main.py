@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from .data import data_app
 from .options import (
     CaFile,
     Concurrency,
@@ -33,6 +34,7 @@ app = typer.Typer(
 spf_app = typer.Typer(help="Evaluate SPF (RFC 7208) as a receiving mail server would.",
                       no_args_is_help=True)
 app.add_typer(spf_app, name="spf")
+app.add_typer(data_app, name="data")
 
 
 @app.command()

@@ -1,3 +1,3 @@
 """Evidence collectors, one module per topic; importing this package registers them all."""
 
-from . import dns_basic, dnssec, email_auth, mail_transport, tls, web  # noqa: F401
+from . import dns_basic, dnssec, email_auth, mail_transport, software, tls, web  # noqa: F401
