@@ -58,6 +58,17 @@ def scan(
     deep: Annotated[bool, typer.Option(
         "--deep", help="Enumerate every TLS suite with SSLyze (slower; needs "
                        "cyberbasics[deep]).")] = False,
+    active: Annotated[bool, typer.Option(
+        "--active", help="Also connect to well-known ports (remote access, file sharing, "
+                         "databases, control panels, mail) and ask the website for well-known "
+                         "private files. Only with the owner's permission.")] = False,
+    permission_confirmed: Annotated[bool, typer.Option(
+        "--permission-confirmed", help="Confirm you have the owner's permission for --active "
+                                       "(needed without a terminal).")] = False,
+    rate_limit: Annotated[float, typer.Option(
+        "--rate-limit", min=0.1, max=1000.0,
+        help="Active scans: at most this many new connections per second to one address.")
+    ] = 20.0,
 ) -> None:
     """Scan domains from the outside: DNS, email, website and TLS."""
     from ..report import scan_output
@@ -69,12 +80,18 @@ def scan(
         inputs.extend(_read_domain_file(path))
     if not inputs:
         raise typer.BadParameter("give at least one domain, or --file")
+    if active:
+        from .permission import confirm_permission
+
+        confirm_permission(inputs, confirmed=permission_confirmed,
+                           interactive=sys.stdin.isatty())
     config = build_config(nameserver=nameserver, ca_file=ca_file, trust_anchor=trust_anchor,
                           timeout=timeout, domain_timeout=domain_timeout,
                           concurrency=concurrency, lab=lab, port_map=port_map,
-                          checks=check or (), deep=deep)
+                          checks=check or (), deep=deep, active=active,
+                          rate_limit=rate_limit)
     try:
-        select(config.checks)
+        select(config.checks, active=config.active)
         if deep:
             from ..scan.evidence.tls_deep import require_sslyze
 

@@ -51,7 +51,7 @@ Output = Annotated[Path | None, typer.Option("-o", "--output", help="Write to th
 
 def build_config(
     *, nameserver, ca_file, trust_anchor, timeout, domain_timeout=60.0, concurrency=64,
-    lab=False, port_map=None, checks=(), deep=False,
+    lab=False, port_map=None, checks=(), deep=False, active=False, rate_limit=20.0,
 ) -> ScanConfig:
     lab = lab or lab_mode_from_environment()
     try:
@@ -68,7 +68,7 @@ def build_config(
             nameservers=servers, ca_file=ca_file, trust_anchor_file=trust_anchor,
             timeout=timeout, domain_timeout=domain_timeout, concurrency=concurrency, lab=lab,
             port_map=parse_port_map(port_map) if port_map else {}, checks=tuple(checks),
-            deep=deep,
+            deep=deep, active=active, rate_limit=rate_limit,
         )
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None

@@ -286,8 +286,13 @@ class RunningWorld:
 
 @contextlib.asynccontextmanager
 async def running_world(*, dns_port: int = 0, directory: Path | None = None,
-                        delay: float = 0.0) -> AsyncIterator[RunningWorld]:
+                        delay: float = 0.0,
+                        services: bool = False) -> AsyncIterator[RunningWorld]:
     """Start every server of the demo world; stop them all on exit.
+
+    ``services`` also starts the stand-ins of exposed services on the mail hosts (SSH, FTP,
+    RDP, databases, control panels, a VPN portal: `lab.services.demo_layout`), for active
+    scans; they are not behind the delaying proxy.
 
     ``delay`` (seconds) adds latency: to every DNS answer, and, through a delaying proxy
     in front of each mail server and the web server, to TCP connections (the first server
@@ -335,9 +340,14 @@ async def running_world(*, dns_port: int = 0, directory: Path | None = None,
                                                   default_site=f"mta-sts.{businesses[0].domain}"))
             await serve("http", WEB_ADDRESS,
                         lambda h, p: LabWebServer(http_sites, host=h, port=p))
-            yield RunningWorld(dns, {53: dns.port, 25: ports["smtp"], 80: ports["http"],
-                                     443: ports["web"]},
-                               ca.cert_path, anchor, businesses)
+            port_map = {53: dns.port, 25: ports["smtp"], 80: ports["http"], 443: ports["web"]}
+            if services:
+                from .services import ServiceLab, demo_layout, demo_ports
+
+                stand_ins = await servers.enter_async_context(
+                    ServiceLab(demo_layout(), ports=demo_ports()))
+                port_map.update(stand_ins.port_map)
+            yield RunningWorld(dns, port_map, ca.cert_path, anchor, businesses)
 
 
 def _smtp_server(ca, host: MailHost, address: str, port: int):
@@ -354,7 +364,7 @@ async def run_lab_forever(*, dns_port: int = 0) -> None:
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGTERM, stop.set)
-    async with running_world(dns_port=dns_port) as world:
+    async with running_world(dns_port=dns_port, services=True) as world:
         args = " ".join(world.scan_arguments())
         print("The Cyber Basics lab is running on loopback (Ctrl-C stops it).\n")
         print(f"DNS server: {world.dns.host}:{world.dns.port} (UDP and TCP)")
@@ -364,7 +374,11 @@ async def run_lab_forever(*, dns_port: int = 0) -> None:
             print(f"  {business.domain:20} {business.story}")
         print("\nScan them with:")
         domains = " ".join(b.domain for b in world.businesses)
-        print(f"  .venv/bin/cyberbasics scan {domains} \\\n      {args}", flush=True)
+        print(f"  .venv/bin/cyberbasics scan {domains} \\\n      {args}")
+        print("\nAn active scan (ports, banners, private files) of the same lab, which you "
+              "may scan:\n"
+              f"  .venv/bin/cyberbasics scan plumber.example --active --permission-confirmed "
+              f"\\\n      {args}", flush=True)
         await stop.wait()
 
 

@@ -1,3 +1,13 @@
 """Evidence collectors, one module per topic; importing this package registers them all."""
 
-from . import dns_basic, dnssec, email_auth, mail_transport, software, tls, web  # noqa: F401
+from . import (  # noqa: F401
+    dns_basic,
+    dnssec,
+    email_auth,
+    mail_transport,
+    sensitive_files,
+    services,
+    software,
+    tls,
+    web,
+)
