@@ -36,3 +36,18 @@ async def test_active_scan_of_the_demo_world(world):
         assert status(found) == EXPECTED[result.domain], result.domain
     plumber = {f.check: f for f in results[1].findings}
     assert "Redis 7.2.4 on port 6379 with no password" in plumber["services.databases"].summary
+
+
+async def test_a_vpn_portal_with_a_known_exploited_version_fails_the_vulns_check(world):
+    async with ServiceLab(demo_layout(), ports=demo_ports()) as services:
+        config = world.config(active=True, checks=("vulns.known_exploited",),
+                              rate_limit=1000.0, timeout=0.5)
+        config = replace(config, port_map={**config.port_map, **services.port_map})
+        [florist] = await scan_domains(["florist.example"], config)
+        passive = replace(config, active=False)
+        [unseen] = await scan_domains(["florist.example"], passive)
+    [finding] = florist.findings
+    assert (str(finding.status), finding.result) == ("fail", "affected")
+    assert "CVE-" in finding.summary and "FortiOS" in finding.summary
+    # Without the active scan the portal is not seen, so nothing is claimed about it.
+    assert "FortiOS" not in unseen.findings[0].summary
