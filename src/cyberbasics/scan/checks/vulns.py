@@ -15,16 +15,28 @@ from ..registry import check
 from ._common import unavailable
 
 
-def _describe(match: Match) -> str:
-    seen = match.seen
-    return (f"{seen.name} {seen.version} ({seen.where}) has {match.entry.cve}: "
-            f"{match.entry.impact} Fixed: {match.entry.fixed_version}")
+def _describe(matches: list[Match]) -> str:
+    """One sentence per piece of software: its CVEs, the worst of what they allow (the
+    newest CVE's impact), and the fix of the newest, which a later release also carries.
+    Every CVE's own impact and fix are in the evidence."""
+    groups: dict[tuple, list[Match]] = {}
+    for match in matches:
+        seen = match.seen
+        groups.setdefault((seen.name, seen.version, seen.where), []).append(match)
+    sentences = []
+    for (name, version, where), group in groups.items():
+        group.sort(key=lambda m: (m.entry.kev_date_added or "", m.entry.cve), reverse=True)
+        newest = group[0].entry
+        cves = ", ".join(sorted(m.entry.cve for m in group))
+        sentences.append(f"{name} {version} ({where}) has {cves}. {newest.impact} "
+                         f"Fixed: {newest.fixed_version}")
+    return " Also: ".join(sentences)
 
 
 def _describe_possible(match: Match) -> str:
     seen = match.seen
     distro = distribution_build(seen.raw)
-    reason = (f"this is a {distro} build, which may carry the fix without changing the "
+    reason = (f"it is a build from {distro}, which may carry the fix without changing the "
               f"version number" if distro else
               "a fixed installation shows the same version number")
     return (f"{seen.name} {seen.version} ({seen.where}) is in the range affected by "
@@ -72,7 +84,7 @@ def known_exploited(ev) -> Outcome:
     unread = (" We could not read: " + "; ".join(view.problems) + ".") if view.problems else ""
     if certain:
         return Outcome(Status.FAIL, "affected", evidence, {
-            "count": len(certain), "findings": " Also: ".join(_describe(m) for m in certain),
+            "count": len(certain), "findings": _describe(certain),
             "date": date})
     if possible:
         return Outcome(Status.WARN, "possibly-affected", evidence, {
