@@ -48,7 +48,7 @@ def test_an_affected_version_fails_and_names_cve_version_fix_and_impact():
 def test_a_distribution_build_is_only_possibly_affected():
     outcome, finding = run(apache("2.4.48", "Apache/2.4.48 (Ubuntu)"))
     assert (outcome.status, outcome.result) == ("warn", "possibly-affected")
-    assert "Ubuntu build" in finding.summary and "CVE-2021-40438" in finding.summary
+    assert "a build from Ubuntu" in finding.summary and "CVE-2021-40438" in finding.summary
 
 
 def test_a_fix_that_does_not_show_in_the_version_is_only_possibly_affected():
