@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import socket
+import tempfile
 import threading
 
 import dns.resolver
 import pytest
 
 from cyberbasics.lab.world import running_world
+
+# Hermetic: no test (nor a command a test runs) reads a developer's updated vulnerability
+# dataset or shares lock files with a scan running on this machine.
+_PRIVATE = tempfile.mkdtemp(prefix="cyberbasics-tests-")
+os.environ["CYBERBASICS_DATA_DIR"] = os.path.join(_PRIVATE, "data")
+os.environ["CYBERBASICS_LOCK_DIR"] = os.path.join(_PRIVATE, "locks")
 
 
 class NetworkEscape(AssertionError):

@@ -68,3 +68,35 @@ def test_handshake_records_of_any_content_never_raise(payload):
     record = struct.pack("!BHH", 0x16, 0x0303, len(payload)) + payload
     answer = tls_hello.read_server_hello(record, complete=True)
     assert answer is not None
+
+
+def test_a_warning_alert_before_the_server_hello_is_not_a_refusal():
+    warning = b"\x15\x03\x01\x00\x02\x01\x70"  # warning unrecognized_name, as Apache sends
+    answer = tls_hello.read_server_hello(warning + server_hello(tls_hello.TLS10, 0x002F),
+                                         complete=False)
+    assert (answer.kind, answer.version, answer.cipher) == ("hello", tls_hello.TLS10, 0x002F)
+    assert tls_hello.read_server_hello(warning, complete=False) is None
+    endless = tls_hello.read_server_hello(warning * 10, complete=False)
+    assert endless.kind == "alert"  # bounded: the fifth warning is taken as the answer
+
+
+def test_hellos_avoid_the_256_to_511_byte_range():
+    from cyberbasics.protocols.tls_suites import (
+        PRE_TLS12_SUITES,
+        SSL3_SUITES,
+        WEAK_CLASSES,
+        suites_of_class,
+    )
+
+    hellos = [tls_hello.client_hello(tls_hello.SSL3, SSL3_SUITES, "shop.example")]
+    for version in (tls_hello.TLS10, tls_hello.TLS11):
+        hellos.append(tls_hello.client_hello(version, PRE_TLS12_SUITES, "a-much-longer-name."
+                                             "shop.example"))
+    for name in WEAK_CLASSES:
+        for server_name in ("a.example", "x" * 60 + ".example", None):
+            hellos.append(tls_hello.client_hello(tls_hello.TLS12, suites_of_class(name),
+                                                 server_name))
+    for hello in hellos:
+        handshake_length = len(hello) - 5
+        assert not 0x100 <= handshake_length < 0x200, handshake_length
+        TlsRecordParser.parse_bytes(hello)  # still well formed

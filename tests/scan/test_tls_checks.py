@@ -240,3 +240,70 @@ async def test_quick_probes_agree_with_sslyze(tmp_path, ca, name):
     assert quick_classes == _weak_classes_from_deep(deep_evidence)
     quick_versions = {v for v, probe in quick_evidence["versions"].items() if probe["accepted"]}
     assert quick_versions == _old_versions_from_deep(deep_evidence)
+
+
+async def test_a_suite_that_was_not_offered_is_not_an_acceptance(tmp_path, ca):
+    from cyberbasics.config import ScanConfig
+    from cyberbasics.net.tls_probe import hello_probe
+    from cyberbasics.protocols import tls_hello
+
+    async with CannedHelloServer(0x0005) as server:  # "chooses" RC4 whatever is offered...
+        server.suite_is_offered = lambda offered: True
+        config = ScanConfig(nameservers=(("127.0.0.1", 53),), lab=True,
+                            port_map={443: server.port}, timeout=2)
+        probe = await hello_probe(config, "127.0.0.1", 443, DOMAIN, tls_hello.TLS12, (0x0008,))
+    assert probe.accepted is None and "not offered" in probe.answer.detail
+
+
+async def test_a_failed_deep_scan_falls_back_to_the_quick_probes(tmp_path, ca, monkeypatch):
+    from cyberbasics.scan.evidence import tls_deep
+
+    def broken(*args):
+        raise RuntimeError("SSLyze crashed")
+
+    monkeypatch.setattr(tls_deep, "_scan", broken)
+    async with openssl(ca, key="rsa2048", minimum=ssl.TLSVersion.TLSv1) as server:
+        findings = await scan(tmp_path, ca, server.port, deep=True)
+    found = outcomes(findings)
+    assert found["web.tls.ciphers"] == ("warn", "no-forward-secrecy")
+    assert found["web.tls.versions"] == ("warn", "old-tls")
+    assert "SSLyze crashed" in findings["web.tls.ciphers"].evidence["deep"]["errors"]["all"]
+
+
+async def test_an_active_scan_spaces_the_tls_probes_too(tmp_path, ca):
+    import asyncio
+    import time
+
+    accepted = []
+
+    async def pipe(source, sink):
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        except ConnectionError:
+            pass
+        finally:
+            sink.close()
+
+    async with openssl(ca) as target:
+        async def forward(reader, writer):  # records when each connection arrives
+            accepted.append(time.monotonic())
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                "127.0.0.1", target.port)
+            await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+        server = await asyncio.start_server(forward, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with lab_dns([zone()], tmp_path, port_map={443: port},
+                               ca_file=ca.cert_path, checks=("web.tls.*",),
+                               timeout=2.0) as (_, cfg):
+                [result] = await scan_domains([DOMAIN], replace(cfg, active=True,
+                                                                rate_limit=8.0))
+        finally:
+            server.close()
+    assert {str(f.status) for f in result.findings} == {"pass"}
+    assert len(accepted) >= 10  # the full handshake and the nine hellos
+    for first in accepted:
+        assert sum(first <= t < first + 1.0 for t in accepted) <= 8 + 1

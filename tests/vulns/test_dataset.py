@@ -188,3 +188,16 @@ def test_a_broken_update_is_reported_and_the_shipped_dataset_used(data_dir):
     loaded = ds.load_dataset()
     assert loaded.entries == ds.load_shipped().entries
     assert "could not be used" in loaded.problems[-1]
+
+
+def test_an_exim_greeting_can_only_be_possibly_affected():
+    # Debian's exim4 4.89 carries the fixes for both CVEs under the old number, and its
+    # greeting shows no distribution marker.
+    from cyberbasics.scan.software import SoftwareSeen
+    from cyberbasics.vulns.dataset import load_dataset
+
+    seen = SoftwareSeen("exim", "4.89", "mx.shop.example (SMTP greeting)",
+                        "mx.shop.example ESMTP Exim 4.89 Wed, 25 Nov 2026 12:00:00 +0000")
+    matches = load_dataset().match(seen)
+    assert {m.entry.cve for m in matches} >= {"CVE-2019-10149", "CVE-2018-6789"}
+    assert all(m.affected and not m.certain for m in matches)

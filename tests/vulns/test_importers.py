@@ -66,7 +66,7 @@ def test_git_ranges_are_not_read_and_are_counted():
     ([{"introduced": "2.0"}, {"fixed": "2.1"}, {"introduced": "1.0"}, {"fixed": "1.5"}],
      [AffectedRange("1.0", fixed="1.5"), AffectedRange("2.0", fixed="2.1")]),
     ([{"introduced": "1.0"}], [AffectedRange("1.0")]),
-    ([{"introduced": "1.0"}, {"limit": "1.4"}], [AffectedRange("1.0", fixed="1.4")]),
+    ([{"introduced": "1.0"}, {"limit": "1.4"}], []),  # a limit names no fix: left out
     ([{"introduced": "1.0"}, {"last_affected": "1.3"}],
      [AffectedRange("1.0", last_affected="1.3")]),
 ])

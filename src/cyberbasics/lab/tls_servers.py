@@ -146,11 +146,14 @@ class CannedHelloServer(LoopbackServer):
         self.suite = suite
         self.version = version
 
+    def suite_is_offered(self, offered: set[int]) -> bool:
+        return self.suite in offered  # tests replace this to imitate a broken server
+
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         header = await asyncio.wait_for(reader.readexactly(5), 5)
         length = struct.unpack("!H", header[3:5])[0]
         body = await asyncio.wait_for(reader.readexactly(length), 5)
-        if self.suite in offered_suites(body):
+        if self.suite_is_offered(offered_suites(body)):
             writer.write(server_hello(self.version, self.suite))
         else:
             writer.write(b"\x15\x03\x01\x00\x02\x02\x28")  # fatal handshake_failure

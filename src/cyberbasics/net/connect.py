@@ -26,12 +26,15 @@ logging.getLogger("asyncio").addFilter(_QuietStartTls())
 
 
 async def open_checked(
-    config: ScanConfig, address: str, port: int
+    config: ScanConfig, address: str, port: int, *, limiter=None,
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Connect to ``address`` (an IP the caller got from DNS) on a standard ``port``."""
+    """Connect to ``address`` (an IP the caller got from DNS) on a standard ``port``; in an
+    active scan, after waiting for the address's turn with the batch's ``limiter``."""
     reason = refusal_reason(address, lab=config.lab)
     if reason:
         raise TargetRefused(reason)
+    if limiter is not None:
+        await limiter.acquire(address)
     return await asyncio.wait_for(
         asyncio.open_connection(address, config.port(port)), config.timeout
     )

@@ -41,14 +41,17 @@ class NameLookupFailed(httpx.ConnectError):
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self, config: ScanConfig, dns: DnsClient):
+    def __init__(self, config: ScanConfig, dns: DnsClient, limiter=None):
         self.config = config
         self.dns = dns
+        self.limiter = limiter
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(self, host, port, timeout=None, local_address=None,
                           socket_options=None):
         address = await self._checked_address(host)
+        if self.limiter is not None:
+            await self.limiter.acquire(address)
         return await self._inner.connect_tcp(address, self.config.port(port), timeout=timeout,
                                              local_address=local_address,
                                              socket_options=socket_options)
@@ -77,8 +80,9 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def scan_http_client(config: ScanConfig, dns: DnsClient) -> httpx.AsyncClient:
-    """An httpx client whose connections obey the scan's guard, resolver and port map."""
+def scan_http_client(config: ScanConfig, dns: DnsClient, limiter=None) -> httpx.AsyncClient:
+    """An httpx client whose connections obey the scan's guard, resolver and port map (and,
+    in an active scan, the per-address rate limit)."""
     # Its own strict context: httpcore sets ALPN on the context it is given, and fetches
     # should verify as real senders do (the SMTP probes' context accepts old TLS on purpose).
     context = https_tls_context(config.ca_file)
@@ -86,7 +90,8 @@ def scan_http_client(config: ScanConfig, dns: DnsClient) -> httpx.AsyncClient:
     # httpx does not expose the network backend; the pool it builds is replaced whole
     # (httpx 0.28 keeps it in `_pool`; tests/net cover fetching through this client).
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=context, network_backend=_GuardedBackend(config, dns), max_connections=100)
+        ssl_context=context, network_backend=_GuardedBackend(config, dns, limiter),
+        max_connections=100)
     return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False,
                              timeout=config.timeout,
                              # identity: a compressed answer must not inflate past our limits

@@ -33,15 +33,20 @@ class HelloProbe:
 
 
 async def hello_probe(config: ScanConfig, address: str, port: int, server_name: str | None,
-                      version: int, ciphers: tuple[int, ...]) -> HelloProbe:
+                      version: int, ciphers: tuple[int, ...], *, limiter=None) -> HelloProbe:
     """Send a ClientHello offering `ciphers` at `version`; never raises."""
     hello = client_hello(version, ciphers, server_name)
     writer = None
     try:
-        reader, writer = await open_checked(config, address, port)
+        reader, writer = await open_checked(config, address, port, limiter=limiter)
         writer.write(hello)
         await writer.drain()
-        return HelloProbe(await asyncio.wait_for(_answer(reader), config.timeout))
+        answer = await asyncio.wait_for(_answer(reader), config.timeout)
+        if answer.accepted and answer.cipher not in ciphers:
+            # Not an answer to our question: a broken server, or not the server we think.
+            answer = ServerAnswer("other", detail=f"the server chose suite {answer.cipher:#06x}, "
+                                                  "which was not offered")
+        return HelloProbe(answer)
     except TargetRefused as exc:
         return HelloProbe(None, str(exc))
     except TimeoutError:

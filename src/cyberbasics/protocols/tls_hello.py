@@ -26,6 +26,9 @@ _SERVER_HELLO = 0x02
 _EXT_SERVER_NAME, _EXT_GROUPS, _EXT_POINT_FORMATS = 0x0000, 0x000A, 0x000B
 _EXT_SIGNATURE_ALGORITHMS, _EXT_SUPPORTED_VERSIONS, _EXT_RENEGOTIATION = 0x000D, 0x002B, 0xFF01
 MAX_HELLO_BYTES = 16 * 1024  # a ServerHello is far smaller; more is not a ServerHello
+_WARNING = 1  # alert level; 2 is fatal
+_MAX_WARNINGS = 4
+_EXT_PADDING = 0x0015
 
 # x25519, secp256r1, secp384r1, secp521r1, ffdhe2048
 _GROUPS = (0x001D, 0x0017, 0x0018, 0x0019, 0x0100)
@@ -64,7 +67,15 @@ def client_hello(version: int, ciphers: tuple[int, ...], server_name: str | None
     body += _vector(2, b"".join(struct.pack("!H", c) for c in ciphers))
     body += b"\x01\x00"  # compression: null only
     if version != SSL3:
-        body += _vector(2, _extensions(version, server_name))
+        extensions = _extensions(version, server_name)
+        # Some F5 load balancers hang on hellos of 256 to 511 bytes: pad such a hello to 512
+        # (RFC 7685), as OpenSSL and browsers do. SSL 3 hellos cannot be padded; callers
+        # keep them short.
+        length = 4 + len(body) + 2 + len(extensions)
+        if 0x100 <= length < 0x200:
+            pad = max(0x200 - length - 4, 1)
+            extensions += _extension(_EXT_PADDING, bytes(pad))
+        body += _vector(2, extensions)
     handshake = bytes([0x01]) + len(body).to_bytes(3, "big") + body
     record_version = SSL3 if version == SSL3 else TLS10  # what servers expect on the record
     return struct.pack("!BHH", _HANDSHAKE, record_version, len(handshake)) + handshake
@@ -112,7 +123,7 @@ def read_server_hello(data: bytes, *, complete: bool) -> ServerAnswer | None:
     if not data:
         return ServerAnswer("closed") if complete else None
     handshake = bytearray()
-    offset = 0
+    offset = warnings = 0
     while True:
         if len(data) - offset < 5:
             return _incomplete(complete, "the answer ended inside a record header")
@@ -120,6 +131,12 @@ def read_server_hello(data: bytes, *, complete: bool) -> ServerAnswer | None:
         if kind == _ALERT:
             if len(data) - offset < 7:
                 return _incomplete(complete, "the alert ended early")
+            if data[offset + 5] == _WARNING and warnings < _MAX_WARNINGS:
+                # e.g. Apache's unrecognized_name for an SNI name it does not serve: the
+                # handshake goes on, so only a fatal alert means "refused".
+                warnings += 1
+                offset += 5 + length
+                continue
             return ServerAnswer("alert", alert=data[offset + 6])
         if kind != _HANDSHAKE:
             return ServerAnswer("other", detail=f"a record of type {kind} instead of a "

@@ -281,3 +281,11 @@ def suites_of_class(name: str) -> tuple[int, ...]:
 
 
 ALL_SUITES: tuple[int, ...] = tuple(SUITES)
+
+# Suites that exist before TLS 1.2 (no SHA-256/384 MACs, no AEAD): what a TLS 1.0/1.1 hello
+# offers. SSL 3 hellos carry no extensions, so they offer only the classic, pre-ECC suites
+# (code points below 0x00C0), which also keeps them short.
+_TLS12_ONLY = ("_SHA256", "_SHA384", "_GCM_", "_CCM", "CHACHA20")
+PRE_TLS12_SUITES: tuple[int, ...] = tuple(
+    code for code, name in SUITES.items() if not any(part in name for part in _TLS12_ONLY))
+SSL3_SUITES: tuple[int, ...] = tuple(code for code in PRE_TLS12_SUITES if code < 0x00C0)

@@ -58,6 +58,12 @@ class ScanSession:
         if dns is None:  # ours, so ours to close (after everything that may still use it)
             self.closers.append(self.dns.aclose)
         self._shared_locks: dict[str, asyncio.Lock] = {}
+        # Active scans: every new connection of the batch waits for its address's turn.
+        self.limiter = None
+        if config.active:
+            from ..net.ratelimit import RateLimiter
+
+            self.limiter = RateLimiter(config.rate_limit)
 
     async def aclose(self) -> None:
         """Release what collectors opened for the batch (HTTP clients, ...) and the DNS

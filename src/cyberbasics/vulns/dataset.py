@@ -283,8 +283,13 @@ def save_updated(dataset: Dataset, path: Path | None = None) -> Path:
     """Write an imported dataset atomically to the user data directory."""
     target = path or updated_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(json.dumps(dataset.to_json(), indent=1, ensure_ascii=False) + "\n",
-                         encoding="utf-8")
-    os.replace(temporary, target)
+    import tempfile
+
+    text = json.dumps(dataset.to_json(), indent=1, ensure_ascii=False) + "\n"
+    # A temporary file of its own, so two updates at once cannot write into one file.
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent,
+                                     prefix=target.name + ".", suffix=".tmp",
+                                     delete=False) as handle:
+        handle.write(text)
+    os.replace(handle.name, target)
     return target

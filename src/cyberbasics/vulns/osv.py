@@ -105,8 +105,9 @@ def parse_osv(document: Any) -> OsvRecord:
 
 
 def _ranges(raw: Any) -> list[AffectedRange]:
-    """A range's events as intervals: each `introduced` runs to the next `fixed`,
-    `last_affected` or `limit` (events sorted by version, "0" first)."""
+    """A range's events as intervals: each `introduced` runs to the next `fixed` or
+    `last_affected` (events sorted by version, "0" first); one that runs into a `limit`
+    is dropped."""
     if not isinstance(raw, dict) or raw.get("type") not in _RANGE_TYPES:
         raise OsvError("not a SEMVER or ECOSYSTEM range")
     events = raw.get("events")
@@ -132,8 +133,10 @@ def _ranges(raw: Any) -> list[AffectedRange]:
         elif start is not None:
             if kind == "last_affected":
                 intervals.append(AffectedRange(start, last_affected=value))
-            else:
+            elif kind == "fixed":
                 intervals.append(AffectedRange(start, fixed=value))
+            # A `limit` only bounds where to look; it names no fix, so that range is left
+            # out rather than reported with a fix that does not exist.
             start = None
     if start is not None:
         intervals.append(AffectedRange(start))

@@ -70,7 +70,8 @@ async def _smtp_session(ctx: DomainContext, name: str, address: str, *,
     stage = "connect"
     writer = None
     try:
-        reader, writer = await open_checked(ctx.config, address, SMTP_PORT)
+        reader, writer = await open_checked(ctx.config, address, SMTP_PORT,
+                                            limiter=ctx.session.limiter)
         stage = "banner"
         code, banner = await asyncio.wait_for(_read_reply(reader), timeout)
         if code != 220:

@@ -22,12 +22,19 @@ from ...net.connect import client_tls_context, open_checked
 from ...net.guard import TargetRefused, refusal_reason
 from ...net.tls_probe import HelloProbe, hello_probe
 from ...protocols import tls_hello
-from ...protocols.tls_suites import ALL_SUITES, WEAK_CLASSES, suite_name, suites_of_class
+from ...protocols.tls_suites import (
+    PRE_TLS12_SUITES,
+    SSL3_SUITES,
+    WEAK_CLASSES,
+    suite_name,
+    suites_of_class,
+)
 from ..gather import DomainContext, collector
 
 HTTPS_PORT = 443
-OLD_VERSIONS = (("SSLv3", tls_hello.SSL3), ("TLSv1", tls_hello.TLS10),
-                ("TLSv1.1", tls_hello.TLS11))
+OLD_VERSIONS = (("SSLv3", tls_hello.SSL3, SSL3_SUITES), ("TLSv1", tls_hello.TLS10,
+                                                          PRE_TLS12_SUITES),
+                ("TLSv1.1", tls_hello.TLS11, PRE_TLS12_SUITES))
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,8 @@ async def _examine(ctx: DomainContext, host: str, address: str) -> TlsView:
     versions, weak, deep = await asyncio.gather(
         _old_versions(ctx, host, address), _weak_classes(ctx, host, address),
         _deep(ctx, host, address))
+    if deep is not None and "all" in deep.errors:
+        weak = await _weak_classes(ctx, host, address, deep_failed=True)  # never a blank
     return TlsView(host, address, protocol, main.cipher, main.certificate_error,
                    _certificate_facts(der), versions, weak, deep,
                    checked_at=checked_at)
@@ -160,7 +169,8 @@ async def _full_handshake(ctx: DomainContext, host: str, address: str, *,
     writer = None
     stage = "connect"
     try:
-        reader, writer = await open_checked(ctx.config, address, HTTPS_PORT)
+        reader, writer = await open_checked(ctx.config, address, HTTPS_PORT,
+                                            limiter=ctx.session.limiter)
         stage = "handshake"
         context = client_tls_context(ctx.config.ca_file, verify=verify)
         return await tls.handshake(reader, writer, context, host, ctx.config.timeout)
@@ -182,10 +192,11 @@ async def _full_handshake(ctx: DomainContext, host: str, address: str, *,
 
 async def _old_versions(ctx, host, address) -> dict[str, ProbeResult]:
     probes = await asyncio.gather(*(
-        hello_probe(ctx.config, address, HTTPS_PORT, host, code, ALL_SUITES)
-        for _, code in OLD_VERSIONS))
+        hello_probe(ctx.config, address, HTTPS_PORT, host, code, suites,
+                    limiter=ctx.session.limiter)
+        for _, code, suites in OLD_VERSIONS))
     results = {}
-    for (name, code), probe in zip(OLD_VERSIONS, probes, strict=True):
+    for (name, code, _), probe in zip(OLD_VERSIONS, probes, strict=True):
         result = _result(probe)
         if result.accepted and probe.answer.version != code:
             # A server answering a lower hello with a higher version is broken, not old.
@@ -194,13 +205,13 @@ async def _old_versions(ctx, host, address) -> dict[str, ProbeResult]:
     return results
 
 
-async def _weak_classes(ctx, host, address) -> dict[str, ProbeResult]:
-    if ctx.config.deep:
+async def _weak_classes(ctx, host, address, *, deep_failed=False) -> dict[str, ProbeResult]:
+    if ctx.config.deep and not deep_failed:
         return {}  # SSLyze's enumeration answers these
     names = list(WEAK_CLASSES)
     probes = await asyncio.gather(*(
         hello_probe(ctx.config, address, HTTPS_PORT, host, tls_hello.TLS12,
-                    suites_of_class(name)) for name in names))
+                    suites_of_class(name), limiter=ctx.session.limiter) for name in names))
     return {name: _result(probe) for name, probe in zip(names, probes, strict=True)}
 
 

@@ -32,10 +32,14 @@ async def enumerate_suites(config: ScanConfig, host: str, address: str,
     reason = refusal_reason(address, lab=config.lab)
     if reason:
         return DeepSuites({}, {"all": reason})
-    return await asyncio.to_thread(_scan, host, address, config.port(port), config.timeout)
+    try:
+        return await asyncio.to_thread(_scan, host, address, config.port(port), config.timeout,
+                                       config.active)
+    except Exception as exc:  # SSLyze's own failure must not cost the rest of the evidence
+        return DeepSuites({}, {"all": f"SSLyze failed: {exc!r}"})
 
 
-def _scan(host: str, address: str, port: int, timeout: float) -> DeepSuites:
+def _scan(host: str, address: str, port: int, timeout: float, active: bool) -> DeepSuites:
     from sslyze import (
         ScanCommand,
         Scanner,
@@ -52,7 +56,8 @@ def _scan(host: str, address: str, port: int, timeout: float) -> DeepSuites:
             tls_server_name_indication=host, network_timeout=max(1, round(timeout)),
             network_max_retries=1),
         scan_commands=commands)
-    scanner = Scanner(per_server_concurrent_connections_limit=5)
+    # SSLyze opens its own connections, outside our rate limiter: a few at a time at most.
+    scanner = Scanner(per_server_concurrent_connections_limit=2 if active else 5)
     scanner.queue_scans([request])
     [result] = list(scanner.get_results())
     if result.scan_status != ServerScanStatusEnum.COMPLETED or result.scan_result is None:

@@ -83,7 +83,7 @@ async def http_client(ctx: DomainContext):
     """The batch's one HTTP client (connection pool, guard, resolver, port map)."""
 
     async def make():
-        client = scan_http_client(ctx.config, ctx.dns)
+        client = scan_http_client(ctx.config, ctx.dns, ctx.session.limiter)
         ctx.session.closers.append(client.aclose)
         return client
 
