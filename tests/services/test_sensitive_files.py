@@ -125,6 +125,28 @@ def test_which_site_is_probed():
     assert absent.no_website
 
 
+def test_a_www_only_plain_http_site_is_probed_on_www():
+    # http://shop.com/ has no address, so the website evidence fetched http://www.shop.com/.
+    gone = _visit("https://shop.com/", kind="no_address")
+    refused = _visit("https://www.shop.com/", kind="refused")
+    view = WebView(None, (gone, refused), Fetched("http://www.shop.com/", 200))
+    assert site_to_probe("shop.com", view) == ("http", "www.shop.com")
+    view = WebView(None, (gone, refused), Fetched("http://shop.com/", 200))
+    assert site_to_probe("shop.com", view) == ("http", "shop.com")
+
+
+async def test_a_www_only_plain_http_site_is_checked(tmp_path):
+    web = new_address()
+    records = records_for("shop.com", www=[web])  # no address for shop.com itself
+    factory = lab.website(lab.exposed_files_routes("shop.com"), name="www.shop.com")
+    async with active_lab(tmp_path, "shop.com", records, {web: {80: factory}},
+                          checks=CHECK) as (_, config):
+        found = await findings(config, "shop.com")
+    finding = found["web.sensitive_files"]
+    assert (str(finding.status), finding.result) == ("fail", "readable"), finding.summary
+    assert finding.evidence["site"] == "http://www.shop.com"
+
+
 @pytest.mark.parametrize(("kind", "body", "expected"), [
     ("git-head", b"ref: refs/heads/master\n", "ref: refs/heads/master"),
     ("git-head", b"3f786850e387550fdab836ed7e6dc881de23001b\n", "a commit id (detached HEAD)"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -9,10 +10,18 @@ import pytest
 
 from cyberbasics.lab import services as lab
 from cyberbasics.lab.ca import LabCA
+from cyberbasics.lab.faults import LoopbackServer
 from cyberbasics.lab.web import Response
 from cyberbasics.lab.zones import ZoneSpec
+from cyberbasics.net.ratelimit import RateLimiter
+from cyberbasics.net.target_lock import TargetLocks
 from cyberbasics.scan.engine import scan_domains
-from cyberbasics.scan.evidence.services import ServicesView
+from cyberbasics.scan.evidence.services import (
+    PORTS,
+    WEB_EXCHANGE_TIMEOUTS,
+    ServicesView,
+    probe_address,
+)
 from cyberbasics.scan.gather import DomainContext, ScanSession
 
 from .helpers import active_lab, findings, new_address, records_for, status
@@ -202,3 +211,68 @@ async def test_a_parser_bug_costs_one_port_not_the_scan(tmp_path, monkeypatch):
     assert status(found) == {"services.ssh": ("error", "could-not-check"),
                              "services.remote_access": ("fail", "exposed")}
     assert "internal error" in found["services.ssh"].summary
+
+
+class TricklingRedirects(LoopbackServer):
+    """The slowest web port a probe can meet: silent to a TLS hello (the handshake times
+    out), and to plain HTTP a redirect to the next page whose body then trickles forever, so
+    each request takes the whole read time and leads to another."""
+
+    async def handle(self, reader, writer) -> None:
+        first = await reader.read(4096)
+        if first[:1] == b"\x16":
+            await asyncio.sleep(30)
+            return
+        writer.write(b"HTTP/1.0 302 Found\r\nLocation: /next\r\nContent-Length: 100000\r\n\r\n")
+        for _ in range(600):
+            await asyncio.sleep(0.05)
+            writer.write(b"x")
+            await writer.drain()
+
+
+async def test_a_web_port_is_bounded_as_a_whole(tmp_path):
+    web = new_address()
+    timeout = 0.5
+    layout = {web: {8443: lambda h, p: TricklingRedirects(host=h, port=p)}}
+    async with active_lab(tmp_path, "shop.com", records_for("shop.com", apex=[web]), layout,
+                          timeout=timeout) as (_, config):
+        spec = next(p for p in PORTS if p.port == 8443)
+        started = time.monotonic()
+        report = await probe_address(config, web, ("shop.com",), RateLimiter(1000.0),
+                                     TargetLocks(), ports=(spec,))
+        elapsed = time.monotonic() - started
+    [probe] = report.probes
+    # Before: a TLS try, then "/" and two redirects, each its whole read time (about 7 x the
+    # timeout, 80 s with the defaults). Now one bound for the port's whole web exchange,
+    # and what arrived before it is kept.
+    assert elapsed < WEB_EXCHANGE_TIMEOUTS * timeout + 0.8, elapsed
+    assert probe.state == "open" and probe.answer == "HTTP", probe
+    assert "within" in (probe.note or ""), probe
+
+
+async def test_a_hung_probe_costs_its_port_not_the_collector(tmp_path, monkeypatch):
+    from cyberbasics.scan.evidence import services_http
+
+    opened = services_http.open_limited
+
+    async def hang_on_ssh(config, limiter, address, port):
+        if port == 22:
+            await asyncio.sleep(3600)  # a bug, or a connection that never returns
+        return await opened(config, limiter, address, port)
+
+    monkeypatch.setattr(services_http, "open_limited", hang_on_ssh)
+    web = new_address()
+    layout = {web: {22: lab.ssh(), 3389: lab.rdp(), 21: lab.ftp()}}
+    checks = ("services.*", "vulns.known_exploited")
+    async with active_lab(tmp_path, "shop.com", records_for("shop.com", apex=[web]), layout,
+                          checks=checks, domain_timeout=3.0) as (_, config):
+        started = time.monotonic()
+        found = await findings(config, "shop.com")
+        elapsed = time.monotonic() - started
+    assert elapsed < 3.5
+    # Before: the domain limit cancelled the collector and every services check failed.
+    assert status(found)["services.remote_access"] == ("fail", "exposed")
+    assert status(found)["services.file_sharing"] == ("fail", "exposed")
+    assert status(found)["services.ssh"] == ("error", "could-not-check")
+    assert "time" in found["services.ssh"].summary
+    assert str(found["vulns.known_exploited"].status) != "error"

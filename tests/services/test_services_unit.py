@@ -74,8 +74,27 @@ def test_one_port_that_could_not_be_checked_is_an_error_unless_another_is_open()
 
 
 def test_filtered_ports_are_not_reachable():
-    view = ServicesView((report("192.0.2.1", {}, default=FILTERED),))
+    # A port that times out beside one that answers: dropped by a firewall, not reachable.
+    view = ServicesView((report("192.0.2.1", {22: CLOSED}, default=FILTERED),))
     assert run("services.databases", view)[:2] == ("pass", "ok")
+
+
+def test_an_address_where_every_port_timed_out_is_never_a_pass():
+    # Nothing answered at all: the scanner itself may be blocked, so nothing was learnt.
+    for states in ({}, {3389: ERROR}):
+        view = ServicesView((report("192.0.2.1", states, default=FILTERED),))
+        assert not view.addresses[0].reached
+        for check in ("services.remote_access", "services.file_sharing", "services.databases",
+                      "services.admin_panels", "services.mail_cleartext", "services.ssh"):
+            status, result, summary = run(check, view)
+            assert (status, result) == ("error", "could-not-check"), check
+            assert "no port answered" in summary and "firewall" in summary, summary
+    # Beside an address that answered, it is named as not checked (a partial pass at most).
+    view = ServicesView((report("192.0.2.1", {}),
+                         report("192.0.2.2", {}, default=FILTERED)))
+    status, result, summary = run("services.remote_access", view)
+    assert (status, result) == ("pass", "ok-partly")
+    assert "192.0.2.2: no port answered" in summary
 
 
 def test_a_database_asking_for_a_password_is_still_exposed():
@@ -102,6 +121,9 @@ def test_ssh_versions():
     assert ssh("SSH-2.0-OpenSSH_7.9p1 Debian-10+deb10u2")[:2] == ("warn", "outdated")
     assert ssh("SSH-2.0-OpenSSH_8.0")[:2] == ("info", "named")
     assert ssh("SSH-2.0-dropbear_2019.78")[:2] == ("warn", "outdated")
+    status, result, summary = ssh("SSH-2.0-OpenSSH_for_Windows_7.7")
+    assert (status, result) == ("info", "named")  # Windows Server 2019's, updated with Windows
+    assert "Microsoft" in summary and "outdated" not in summary
     status, result, summary = ssh("SSH-2.0-Cisco-1.25")
     assert (status, result) == ("info", "named") and "Cisco-1.25" in summary
     assert run("services.ssh", ServicesView((report("192.0.2.1", {}),)))[:2] == ("info", "none")

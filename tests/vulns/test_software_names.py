@@ -96,7 +96,8 @@ def test_distribution_builds(text, distribution):
 
 
 READERS = [names.from_product_header, names.from_generator, names.from_owa_version,
-           names.from_smtp_banner, names.from_ssh_banner, names.from_ftp_banner]
+           names.from_smtp_banner, names.from_ssh_banner, names.from_ftp_banner,
+           names.from_mail_banner]
 
 
 @given(st.sampled_from(READERS), st.one_of(st.text(max_size=300), st.none(), st.integers()))
@@ -124,3 +125,37 @@ def test_versions_read_from_plausible_texts_always_compare(prefix, tail):
 def test_long_texts_are_cut():
     [named] = names.from_product_header("nginx/1.2.3 " + "x" * 10_000)
     assert len(named.text) == names.MAX_TEXT
+
+
+@pytest.mark.parametrize(("reader", "banner", "expected"), [
+    (names.from_ftp_banner, "220 ProFTPD 1.3.5rc3 Server", [("proftpd", "1.3.5rc3")]),
+    (names.from_ftp_banner, "220-FileZilla Server 1.7.0\r\n220 Please visit",
+     [("filezilla-server", "1.7.0")]),
+    # A name at the end of a line: the next line's reply code is not its version.
+    (names.from_ftp_banner, "220-FileZilla Server\r\n220 Please visit",
+     [("filezilla-server", None)]),
+    (names.from_ftp_banner, "220-ProFTPD\r\n220 ready", [("proftpd", None)]),
+    (names.from_smtp_banner, "220 EX01 Microsoft ESMTP MAIL Service ready at Mon",
+     [("microsoft-exchange", None)]),
+    (names.from_smtp_banner, "220 mx ESMTP Exim\r\n", [("exim", None)]),
+    (names.from_mail_banner, "* OK [CAPABILITY IMAP4rev1] Dovecot (Ubuntu) ready.",
+     [("dovecot", None)]),
+    (names.from_mail_banner, "+OK Dovecot ready.", [("dovecot", None)]),
+    (names.from_mail_banner, "+OK POP3 ready", []),
+    (names.from_ssh_banner, "SSH-2.0-OpenSSH", [("openssh", None)]),
+    (names.from_ssh_banner, "SSH-2.0-OpenSSH_for_Windows_7.7", []),
+])
+def test_more_banners(reader, banner, expected):
+    assert read(reader, banner) == expected
+
+
+def test_openssh_for_windows_is_named_as_microsofts_build():
+    assert "Microsoft" in names.ssh_vendor_build("SSH-2.0-OpenSSH_for_Windows_7.7")
+    assert names.ssh_vendor_build("SSH-2.0-OpenSSH_8.9p1") is None
+    assert names.ssh_vendor_build(None) is None
+
+
+def test_a_release_candidate_comes_before_its_release():
+    [named] = names.from_ftp_banner("220 ProFTPD 1.3.5rc3 Server")
+    assert parse_version("1.3.4") < parse_version(named.version) < parse_version("1.3.5")
+    assert parse_version(named.version) < parse_version("1.3.5a")

@@ -5,6 +5,12 @@ rsync, memcached, HTTP), and the products and versions they name.
 Every function takes bytes or text as received, from anyone, and never raises: what it
 does not recognise is None. Versions are read only where the text shows them plainly; a
 product seen without a version has version None (the vulnerability check never guesses).
+Products and versions in greetings (SSH, FTP, SMTP, POP3/IMAP) are read by
+`software_names`, the one table the passive and active scans share; the rest of this module
+reads protocols.
+
+Greetings are read up to 4 KiB and pages up to 64 KiB, and a page is searched in time
+linear in its size: a page written to stall the scanner costs no more than any other.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+
+from . import software_names
 
 MAX_BANNER_CHARS = 200
 
@@ -50,6 +58,9 @@ class SshIdent:
     comments: str | None  # "Ubuntu-3ubuntu0.1"
     product: str | None  # a software.PRODUCTS id, when recognised
     version: str | None
+    # A vendor's own build, numbered and supported its own way (OpenSSH for Windows is
+    # Microsoft's): product and version stay None, and this says whose it is.
+    vendor_build: str | None = None
 
     @property
     def text(self) -> str:
@@ -62,23 +73,12 @@ def parse_ssh_banner(data: bytes | str) -> SshIdent | None:
     for line in _lines(data)[:20]:
         match = _SSH.fullmatch(line.rstrip("\r"))
         if match:
-            software = match[2]
-            product, version = _ssh_product(software)
-            return SshIdent(match[1], software, match[3] or None, product, version)
+            ident = f"SSH-{match[1]}-{match[2]}"
+            named = software_names.from_ssh_banner(ident)
+            product, version = (named[0].product, named[0].version) if named else (None, None)
+            return SshIdent(match[1], match[2], match[3] or None, product, version,
+                            software_names.ssh_vendor_build(ident))
     return None
-
-
-def _ssh_product(software: str) -> tuple[str | None, str | None]:
-    match = re.fullmatch(r"OpenSSH_(?:for_Windows_)?(\d+\.\d+(?:\.\d+)?(?:p\d+)?)\S*",
-                         software, re.IGNORECASE)
-    if match:
-        return "openssh", match[1]
-    if software.lower().startswith("openssh"):
-        return "openssh", None
-    match = re.fullmatch(r"dropbear(?:_(\d{4}\.\d+))?\S*", software, re.IGNORECASE)
-    if match:
-        return "dropbear", match[1]
-    return None, None
 
 
 # OpenSSH has no support periods of its own; distributions support what they ship. Every
@@ -121,40 +121,21 @@ def reply_code(data: bytes | str) -> int | None:
     return int(match[1]) if match else None
 
 
-_FTP_PRODUCTS = (
-    (re.compile(r"ProFTPD(?:\s+(\d+\.\d+\.\d+[a-z]?))?", re.I), "proftpd"),
-    (re.compile(r"vsFTPd(?:\s+(\d+\.\d+\.\d+))?", re.I), "vsftpd"),
-    (re.compile(r"Pure-FTPd()", re.I), "pure-ftpd"),
-    (re.compile(r"FileZilla Server(?:\s+(?:version\s+)?(\d+\.\d+\.\d+[a-z]?))?", re.I),
-     "filezilla-server"),
-)
-_SMTP_PRODUCTS = (
-    (re.compile(r"\bExim\s+(\d+\.\d+(?:\.\d+)?)?", re.I), "exim"),
-    (re.compile(r"\bPostfix\b()", re.I), "postfix"),
-    (re.compile(r"Microsoft ESMTP MAIL Service()", re.I), "microsoft-exchange"),
-)
-_MAIL_PRODUCTS = ((re.compile(r"\bDovecot\b()", re.I), "dovecot"),)
-
-
-def _first_product(text: str, table) -> tuple[str, str | None] | None:
-    for pattern, product in table:
-        match = pattern.search(text)
-        if match:
-            return product, (match[1] or None) if match.groups() else None
-    return None
+def _named(found: list[software_names.Named]) -> tuple[str, str | None] | None:
+    return (found[0].product, found[0].version) if found else None
 
 
 def ftp_product(greeting: bytes | str) -> tuple[str, str | None] | None:
-    return _first_product(as_text(greeting, 4096), _FTP_PRODUCTS)
+    return _named(software_names.from_ftp_banner(as_text(greeting, 4096)))
 
 
 def smtp_product(greeting: bytes | str) -> tuple[str, str | None] | None:
-    return _first_product(as_text(greeting, 4096), _SMTP_PRODUCTS)
+    return _named(software_names.from_smtp_banner(as_text(greeting, 4096)))
 
 
 def mail_product(greeting: bytes | str) -> tuple[str, str | None] | None:
     """POP3/IMAP greetings (Dovecot says its name, not its version)."""
-    return _first_product(as_text(greeting, 4096), _MAIL_PRODUCTS)
+    return _named(software_names.from_mail_banner(as_text(greeting, 4096)))
 
 
 def is_pop3_greeting(data: bytes | str) -> bool:
@@ -443,14 +424,29 @@ def http_head_complete(data: bytes) -> bool:
     return b"\r\n\r\n" in data or b"\n\n" in data
 
 
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.I | re.S)
+_TITLE_OPEN = re.compile(r"<title(?=[\s/>])", re.I)
+_TITLE_CLOSE = re.compile(r"</title", re.I)
+TITLE_WINDOW = 2048  # how far after "<title" its ">" and its "</title" may be
 
 
 def html_title(text: str) -> str | None:
-    match = _TITLE.search(text[:65536])
-    if not match:
+    """The first <title> element's text (spaces collapsed, at most 120 characters).
+
+    Linear in the page: each search is a fixed-length pattern, and the tag's end and the
+    closing tag are looked for only within `TITLE_WINDOW` characters, so a page of nothing
+    but "<title>" costs one window, not the page's length for each of them."""
+    text = text[:65536]
+    opening = _TITLE_OPEN.search(text)
+    if opening is None:
         return None
-    return banner_text(re.sub(r"\s+", " ", match[1]), 120) or None
+    window_end = opening.end() + TITLE_WINDOW
+    start = text.find(">", opening.end(), window_end)
+    if start < 0:
+        return None
+    closing = _TITLE_CLOSE.search(text, start + 1, window_end)
+    if closing is None:
+        return None
+    return banner_text(" ".join(text[start + 1:closing.start()].split()), 120) or None
 
 
 # --- what answers over HTTP: JSON services, control panels, VPN portals --------------------------
@@ -509,7 +505,7 @@ def identify_web(answer: HttpAnswer, location: str | None = None) -> WebIdentity
     """What a web page on a service port is: its title, server, a control panel or a VPN
     portal by name, and software that names its version in the Server header."""
     text = answer.text[:65536]
-    title = html_title(text)
+    title = html_title(text)  # once: the portal and panel tests below share it
     server = answer.header("server")
     realm = None
     challenge = answer.header("www-authenticate")
@@ -517,7 +513,7 @@ def identify_web(answer: HttpAnswer, location: str | None = None) -> WebIdentity
         match = re.search(r'realm="([^"]{0,100})"', challenge, re.I)
         realm = banner_text(match[1], 100) if match else "(no name)"
     haystack = " ".join(x for x in (title, server, realm, text[:8192]) if x).lower()
-    portal = identify_portal(answer, location)
+    portal = _portal(answer, text, title, location)
     panel = None
     if portal is None:
         key_text = " ".join(x for x in (title, server, realm) if x).lower()
@@ -567,8 +563,13 @@ def identify_portal(answer: HttpAnswer, location: str | None = None
                     ) -> tuple[str, str | None] | None:
     """A VPN or firewall login portal (product id, version shown on the page or None)."""
     text = answer.text[:65536]
+    return _portal(answer, text, html_title(text), location)
+
+
+def _portal(answer: HttpAnswer, text: str, title: str | None, location: str | None
+            ) -> tuple[str, str | None] | None:
     paths = " ".join(x for x in (location, answer.header("location"), text) if x).lower()
-    names = " ".join(x for x in (html_title(text), answer.header("server")) if x).lower()
+    names = " ".join(x for x in (title, answer.header("server")) if x).lower()
     for product, markers, product_names, version_pattern in _PORTALS:
         if any(m in paths for m in markers) or any(n in names for n in product_names):
             match = version_pattern.search(text)

@@ -2,7 +2,9 @@
 names: ``Apache/2.4.49 (Unix)``, ``PHP/8.1.2-1ubuntu2.14``, ``WordPress 6.4.2``,
 ``SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6``, ``220 mail.example ESMTP Exim 4.92``.
 
-Pure functions that never raise. Product ids are those of ``scan.software.PRODUCTS``. A
+This is the one table of names: the passive collectors and the active scan's banner
+parsers (`banners`) both read products and versions here, so they never disagree. Pure
+functions that never raise. Product ids are those of ``scan.software.PRODUCTS``. A
 version is only what the text shows, never completed: ``Apache/2.4`` gives "2.4" (the
 comparison treats it as imprecise), ``Drupal 7`` gives "7", ``Apache`` gives None. The text
 kept with each name is the evidence, and tells (`distribution_build`) when a Linux
@@ -38,22 +40,36 @@ _GENERATORS = (
     (re.compile(r"^\s*Drupal(?:\s+(\S+))?", re.I), "drupal"),
 )
 
+# Greetings and banners. A name and its version are on one line: `[ \t]`, not `\s`, so the
+# next line of a multi-line reply ("220-ProFTPD\r\n220 ready") is never read as a version.
 _SMTP = (
-    (re.compile(r"\bExim\s+(\S+)", re.I), "exim"),
+    (re.compile(r"\bExim[ \t]+(\S+)", re.I), "exim"),
     (re.compile(r"\bExim\b", re.I), "exim"),
     (re.compile(r"\bPostfix\b", re.I), "postfix"),
+    (re.compile(r"\bMicrosoft ESMTP MAIL Service\b", re.I), "microsoft-exchange"),
+)
+_MAIL = (  # POP3 and IMAP greetings (Dovecot says its name, not its version)
+    (re.compile(r"\bDovecot\b", re.I), "dovecot"),
+)
+# OpenSSH builds numbered their own way and supported by their vendor: the upstream
+# version ranges and support periods do not apply, so they are not read as OpenSSH.
+_SSH_VENDOR_BUILDS = (
+    (re.compile(r"^SSH-\d\.\d{1,2}-OpenSSH_for_Windows", re.I),
+     "Microsoft's build of OpenSSH, supported and updated with Windows"),
 )
 _SSH = (
-    (re.compile(r"^SSH-\d\.\d{1,2}-OpenSSH_for_Windows", re.I), None),  # versioned its own way
+    *((pattern, None) for pattern, _ in _SSH_VENDOR_BUILDS),
     (re.compile(r"^SSH-\d\.\d{1,2}-OpenSSH_(\S+)", re.I), "openssh"),
+    (re.compile(r"^SSH-\d\.\d{1,2}-OpenSSH(?![A-Za-z0-9])", re.I), "openssh"),
     (re.compile(r"^SSH-\d\.\d{1,2}-dropbear(?:_(\S+))?", re.I), "dropbear"),
 )
 _FTP = (
-    (re.compile(r"\bProFTPD\s+(\S+)", re.I), "proftpd"),
+    (re.compile(r"\bProFTPD[ \t]+(\S+)", re.I), "proftpd"),
     (re.compile(r"\bProFTPD\b", re.I), "proftpd"),
-    (re.compile(r"\bvsFTPd\s+(\S+)", re.I), "vsftpd"),
+    (re.compile(r"\bvsFTPd[ \t]+(\S+)", re.I), "vsftpd"),
+    (re.compile(r"\bvsFTPd\b", re.I), "vsftpd"),
     (re.compile(r"\bPure-FTPd\b", re.I), "pure-ftpd"),
-    (re.compile(r"\bFileZilla Server(?:\s+version)?\s+(\S+)", re.I), "filezilla-server"),
+    (re.compile(r"\bFileZilla Server(?:[ \t]+version)?[ \t]+(\S+)", re.I), "filezilla-server"),
     (re.compile(r"\bFileZilla Server\b", re.I), "filezilla-server"),
 )
 _EXCHANGE_BUILD = re.compile(r"\s*(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)\s*")
@@ -144,8 +160,21 @@ def from_smtp_banner(value: object) -> list[Named]:
 
 
 def from_ssh_banner(value: object) -> list[Named]:
-    """An SSH identification string (RFC 4253 §4.2): SSH-2.0-OpenSSH_8.9p1 Ubuntu-3."""
+    """An SSH identification string (RFC 4253 §4.2): SSH-2.0-OpenSSH_8.9p1 Ubuntu-3.
+    A vendor's own build (`ssh_vendor_build`) gives nothing: its number is not upstream's."""
     return _first(_SSH, _clean(value))
+
+
+def ssh_vendor_build(value: object) -> str | None:
+    """Whose build an SSH identification string names, when a vendor builds, numbers and
+    supports it its own way (``SSH-2.0-OpenSSH_for_Windows_7.7``: Microsoft's); else None."""
+    text = _clean(value)
+    return next((who for pattern, who in _SSH_VENDOR_BUILDS if pattern.search(text)), None)
+
+
+def from_mail_banner(value: object) -> list[Named]:
+    """A POP3 or IMAP greeting: Dovecot."""
+    return _first(_MAIL, _clean(value))
 
 
 def from_ftp_banner(value: object) -> list[Named]:

@@ -12,7 +12,10 @@ from ._common import unavailable
 
 
 class _Scope:
-    """The addresses of one check's evidence, sorted by what could be learnt from them."""
+    """The addresses of one check's evidence, sorted by what could be learnt from them: an
+    address is reached when at least one of its ports answered (accepted or refused the
+    connection); one where every port timed out or failed taught nothing, is listed as
+    unchecked, and alone makes the check `error`, never a pass."""
 
     def __init__(self, view: ServicesView, group: str):
         self.view = view
@@ -62,11 +65,7 @@ class _Scope:
 
 
 def _why_unchecked(reports: list[AddressReport]) -> str:
-    parts = []
-    for report in reports[:4]:
-        reason = report.error or next((p.error for p in report.probes if p.error),
-                                      "no port answered")
-        parts.append(f"{report.address}: {reason}")
+    parts = [f"{r.address}: {r.why_not_reached or 'no port answered'}" for r in reports[:4]]
     return "; ".join(parts) or "no address could be probed"
 
 
@@ -233,6 +232,8 @@ def ssh(ev) -> Outcome:
             name = " ".join(x for x in (PRODUCTS[ident.product], ident.version) if x)
         if ident.comments:
             name += f" ({ident.comments})"
+        if ident.vendor_build:  # numbered and supported its own way: never "outdated"
+            name += f" ({ident.vendor_build})"
         text = f"{name} on {_where(report, probe)}"
         servers.append(text)
         if ssh_out_of_support(ident.product, ident.version):

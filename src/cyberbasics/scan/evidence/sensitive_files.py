@@ -3,7 +3,8 @@ repository, its environment file, a configuration backup, a password file, a dat
 or a backup archive from a well-known address?
 
 The site is the one the passive website evidence reached (the HTTPS home page's host, on
-the domain or www.; else the plain-HTTP site), reached at the address the scan's DNS client
+the domain or www.; else the plain-HTTP site, on the host that answered: the domain, or
+www. when the domain itself has no address), reached at the address the scan's DNS client
 already gave for it, after the guard, under the target lock and the rate limit. Each path
 is one GET (HTTP/1.0, one connection, the certificate not verified: whoever downloads such a
 file does not care about it), read up to `MAX_BYTES`; redirects are not followed (a
@@ -27,7 +28,9 @@ from urllib.parse import urlsplit
 from ...net.guard import refusal_reason
 from ...net.target_lock import TargetLockError
 from ..gather import DomainContext, Unavailable, collector
-from .services import NotOpen, http_get, in_domain, lock_wait, rate_limiter, target_locks
+from .services import lock_wait, rate_limiter, target_locks
+from .services_http import NotOpen, http_get
+from .services_targets import in_domain
 
 MAX_BYTES = 16 * 1024
 
@@ -227,7 +230,12 @@ def site_to_probe(domain: str, web) -> tuple[str, str] | SensitiveFilesView:
         return url.scheme.lower(), host
     http = web.http
     if http is not None and http.answered and http.status not in (301, 302, 303, 307, 308):
-        return "http", domain
+        # The plain-HTTP answer came from http://<domain>/, or from http://www.<domain>/
+        # when the domain itself has no address: probe the host that answered.
+        host = (urlsplit(http.url).hostname or domain).lower()
+        if not in_domain(host, domain):
+            return SensitiveFilesView(http.url, None, other_host=host)
+        return "http", host
     # No address, or nothing listening on the web ports: definitely no website to probe.
     absent = all(t.final.kind in ("no_address", "refused") for t in web.tried) and (
         http is None or http.kind in ("no_address", "refused"))
