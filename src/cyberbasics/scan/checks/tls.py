@@ -33,6 +33,19 @@ def _view(ev, what: str):
                          {"what": what, "reason": view.error})
 
 
+def _certificate(ev, what: str):
+    """(view, certificate facts, evidence, None), or Nones and the Outcome saying why the
+    certificate cannot be judged."""
+    view, outcome = _view(ev, what)
+    if outcome:
+        return None, None, None, outcome
+    evidence = view.to_json()
+    if view.certificate is None:
+        return None, None, None, Outcome(Status.ERROR, "could-not-check", evidence, {
+            "what": what, "reason": "the server sent no readable certificate"})
+    return view, view.certificate, evidence, None
+
+
 def _certificate_problem(error: str) -> str:
     text = error.lower()
     if "expired" in text:
@@ -62,15 +75,9 @@ def certificate_valid(ev) -> Outcome:
 
 @check("web.certificate.expiry", area="web", severity=Severity.MEDIUM, needs=("tls",))
 def certificate_expiry(ev) -> Outcome:
-    view, outcome = _view(ev, "when the website's certificate expires")
+    view, facts, evidence, outcome = _certificate(ev, "the certificate's dates")
     if outcome:
         return outcome
-    evidence = view.to_json()
-    facts = view.certificate
-    if facts is None:
-        return Outcome(Status.ERROR, "could-not-check", evidence,
-                       {"what": "the certificate's dates",
-                        "reason": "the server sent no readable certificate"})
     seconds_left = facts.not_after.timestamp() - view.checked_at
     days = int(seconds_left // 86400)
     params = {"host": view.host, "date": facts.not_after.date().isoformat(), "days": days}
@@ -86,15 +93,9 @@ def certificate_expiry(ev) -> Outcome:
 
 @check("web.certificate.key", area="web", severity=Severity.MEDIUM, needs=("tls",))
 def certificate_key(ev) -> Outcome:
-    view, outcome = _view(ev, "the website's certificate key")
+    view, facts, evidence, outcome = _certificate(ev, "the certificate's key")
     if outcome:
         return outcome
-    evidence = view.to_json()
-    facts = view.certificate
-    if facts is None:
-        return Outcome(Status.ERROR, "could-not-check", evidence,
-                       {"what": "the certificate's key",
-                        "reason": "the server sent no readable certificate"})
     params = {"host": view.host, "key": f"{facts.key_type} {facts.key_bits or '?'} bits",
               "hash": facts.signature_hash or "built into the key type"}
     weak_key = ((facts.key_type == "RSA" and (facts.key_bits or 0) < MIN_RSA_BITS)
