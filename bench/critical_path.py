@@ -1,4 +1,5 @@
-"""The critical path of one domain's full scan, in round trips, from the lab's zone data.
+"""The critical path of one domain's passive scan, in round trips, from the lab's zone data
+and what its web servers answer.
 
 A scan asks dozens of questions, and most of them can be asked at once. Some cannot: a
 question that needs an earlier answer, either to be formed at all (NS → the nameserver's
@@ -8,19 +9,32 @@ of dependent round trips; no scan, however parallel, can finish in less than tha
 round-trip times (RTT).
 
 The chains are computed from the records the lab serves (the demo businesses and the
-provider zones in `cyberbasics.lab.world`) and from what each mail host offers, never from
-a scanner's trace. Each chain counts what is logically needed, not what a particular scanner
-happens to do: every DNSSEC key and DS along the chain is known from the name alone (1), a
-failed certificate verification needs no second mail session, the A and AAAA of a name are
-asked together (1).
+provider zones in `cyberbasics.lab.world`), from what each mail host offers and from what
+each web server answers (`Websites`: redirects, refused connections, certificates that fail),
+never from a scanner's trace. Each chain counts what is logically needed, not what a
+particular scanner happens to do: every DNSSEC key and DS along the chain is known from the
+name alone (1), a failed certificate verification needs no second session (mail or web: the
+certificate came in the first handshake), the A and AAAA of a name are asked together (1),
+the TLS probes (one ClientHello per old version and weak suite class) need only the address,
+not the full handshake, and a redirect to a URL already being fetched waits for that fetch
+instead of asking again.
 
 Costs, in RTT, as the lab's delaying proxy models them (see `running_world(delay=...)`):
 
 * a DNS query: 1 (a truncated answer retried over TCP is not modelled: the lab's answers fit);
 * connecting to a server that speaks first (SMTP): 1.5 until its banner arrives (the TCP
   handshake, then half a round trip for the banner);
-* connecting to a server that waits for the client (HTTPS): 1;
-* every later request and its response: 1, a TLS 1.3 handshake included.
+* connecting to a server that waits for the client (HTTPS, plain HTTP): 1; a refused
+  connection (a SYN answered by a reset) also costs 1;
+* every later request and its response: 1, a TLS 1.3 handshake and a lone ClientHello
+  answered by the ServerHello or an alert included.
+
+The website chains follow `scan/evidence/web.py` and `tls.py`: the A/AAAA of the domain and of
+www. are asked at the start (1); the HTTPS home page on both names and the plain-HTTP answer of
+the domain are fetched at once (connect 1, TLS 1, GET 1), each redirect followed (a URL on an
+origin not yet connected needs its own connect and handshake, and a host other than those two
+its own A/AAAA first); security.txt is one more visit on the domain's origin; the TLS evidence
+needs one handshake with the domain, or with www. when the domain has no address or refuses.
 
 Usage::
 
@@ -32,7 +46,8 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 import dns.rdata
 
@@ -44,6 +59,7 @@ CONNECT = 1.0  # TCP handshake before the client speaks (HTTPS)
 EXCHANGE = 1.0  # a request and its response, or a TLS 1.3 handshake
 
 MAX_SPF_DEPTH = 10  # RFC 7208 §4.6.4 allows 10 DNS-querying terms: no deeper chain counts
+MAX_REDIRECTS = 5  # as `scan/evidence/web.py` follows (checked by a test)
 
 
 @dataclass(frozen=True)
@@ -175,12 +191,15 @@ def critical_path(
     *,
     starttls: Mapping[str, bool] | None = None,
     selectors: tuple[Sequence[str], Sequence[str]] | None = None,
+    websites: Websites | None = None,
 ) -> CriticalPath:
-    """Every chain of dependent round trips in a full scan of `domain`, and the longest.
+    """Every chain of dependent round trips in a passive scan of `domain` (all passive
+    checks), and the longest.
 
     `starttls` says which mail hosts offer STARTTLS (default: all); `selectors` gives the
     two tiers of DKIM selectors a scan asks (default: the scanner's own lists: which names a
-    scan asks is part of the question, not of its answer).
+    scan asks is part of the question, not of its answer); `websites` what the web servers
+    answer (default: every host with an address serves a page over HTTPS and HTTP).
     """
     domain = _name(domain)
     if selectors is None:
@@ -197,6 +216,7 @@ def critical_path(
         _dkim(domain, zone, selectors),
         _mta_sts(domain, zone),
         Chain("TLS-RPT", (Step(f"TXT _smtp._tls.{domain}"),)),
+        *_WebChains(domain, zone, websites or Websites()).chains(),
     )
     return CriticalPath(domain, chains)
 
@@ -412,6 +432,157 @@ def _mta_sts(domain: str, zone: ZoneData) -> Chain:
     return Chain("MTA-STS", tuple(steps))
 
 
+# -- the website --------------------------------------------------------------------------
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}"
+
+
+@dataclass(frozen=True)
+class Websites:
+    """What the lab's web servers answer, as far as the chains need it.
+
+    `redirects` maps a URL, or an origin (`https://host`, every path, the path kept, as the
+    lab's `Site.redirect_to`), to the Location it answers; an exact URL wins. `refused` holds
+    the origins where nothing listens, `bad_certificate` the hosts whose certificate fails
+    verification. Any other URL on a host with an address answers with a page (or an error
+    status: either way the visit ends there).
+    """
+
+    redirects: Mapping[str, str] = field(default_factory=dict)
+    refused: frozenset[str] = frozenset()
+    bad_certificate: frozenset[str] = frozenset()
+
+    def location(self, url: str) -> str | None:
+        """Where `url` redirects to, or None when it answers with a page."""
+        if url in self.redirects:
+            return self.redirects[url]
+        base = self.redirects.get(_origin(url))
+        if base is None:
+            return None
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return base.rstrip("/") + target
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A fetch in the model: the round trips until its answer, and what it answered."""
+
+    steps: tuple[Step, ...]
+    kind: str  # "page", "redirect", "no_address", "refused", "certificate"
+    location: str | None = None
+
+    @property
+    def rtt(self) -> float:
+        return sum(step.rtt for step in self.steps)
+
+
+def _later(*paths: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Of paths that must all be done, the one that ends last (on a tie, the last given)."""
+    return max(reversed(paths), key=lambda path: sum(step.rtt for step in path))
+
+
+class _WebChains:
+    """The website (home pages and plain HTTP), security.txt and TLS chains of a domain."""
+
+    def __init__(self, domain: str, zone: ZoneData, websites: Websites):
+        self.domain, self.zone, self.sites = domain, zone, websites
+        self.www = f"www.{domain}"
+        self.hosts = (domain, self.www)  # their A/AAAA are asked at the start
+        self.starts = {f"https://{domain}/": (), f"https://{self.www}/": (),
+                       f"http://{domain}/": ()}
+        self._start_answers: dict[str, _Answer] = {}
+
+    def chains(self) -> tuple[Chain, ...]:
+        website = max((self._visit(url) for url in (f"https://{self.domain}/",
+                                                     f"https://{self.www}/")),
+                      key=lambda a: a.rtt)
+        http = self._plain_http()
+        if http.rtt > website.rtt:
+            website = http
+        security = self._visit(f"https://{self.domain}/.well-known/security.txt")
+        return (Chain("website", website.steps), Chain("security.txt", security.steps),
+                self._tls())
+
+    def _address(self, host: str, known: tuple[Step, ...]) -> tuple[Step, ...]:
+        if host in self.hosts:
+            return (Step(f"A/AAAA {host}"),)
+        return (*known, Step(f"A/AAAA {host}"))
+
+    def _fetch(self, url: str, known: tuple[Step, ...]) -> _Answer:
+        """GET `url`, which became known after the round trips `known` (none: a start)."""
+        if url in self.starts and known:  # fetched from the start: wait for that answer
+            first = self._fetch(url, ())
+            return _Answer(_later(known, first.steps), first.kind, first.location)
+        if url in self._start_answers:
+            return self._start_answers[url]
+        parts = urlsplit(url)
+        host, origin = (parts.hostname or "").lower(), _origin(url)
+        address = self._address(host, known)
+        if not self.zone.addresses(host):
+            return _Answer(address, "no_address")
+        # The origins fetched from the start are connected from the start; others once the
+        # redirect naming them has arrived.
+        started = any(_origin(start) == origin for start in self.starts)
+        ready = address if started else _later(address, known)
+        if origin in self.sites.refused:
+            return _Answer((*ready, Step(f"connect to {host}: refused", CONNECT)), "refused")
+        ready = (*ready, Step(f"connect to {host}", CONNECT))
+        if parts.scheme == "https":
+            ready = (*ready, Step("TLS 1.3 handshake", EXCHANGE))
+            if host in self.sites.bad_certificate:
+                return _Answer(ready, "certificate")
+        location = self.sites.location(url)
+        answer = _Answer((*_later(ready, known), Step(f"GET {url}", EXCHANGE)),
+                         "redirect" if location else "page", location)
+        if not known:
+            self._start_answers[url] = answer
+        return answer
+
+    def _visit(self, url: str) -> _Answer:
+        """A visit as `web.visit` makes it: GET, then each redirect, MAX_REDIRECTS at most."""
+        answer = self._fetch(url, ())
+        seen = {url}
+        for _ in range(MAX_REDIRECTS):
+            if answer.kind != "redirect":
+                break
+            target = urljoin(url, answer.location.strip())
+            parts = urlsplit(target)
+            if parts.scheme not in ("http", "https") or not parts.hostname or \
+                    parts.port not in (None, 80, 443) or target in seen:
+                break  # the visit stops without asking anything more
+            seen.add(target)
+            url, answer = target, self._fetch(target, answer.steps)
+        return answer
+
+    def _plain_http(self) -> _Answer:
+        """The first answer of http://<domain>/ (not followed); http://www.<domain>/ when the
+        domain has no address (a www-only site)."""
+        answer = self._fetch(f"http://{self.domain}/", ())
+        if answer.kind == "no_address":
+            answer = self._fetch(f"http://{self.www}/", answer.steps)
+        return answer
+
+    def _tls(self) -> Chain:
+        """A/AAAA of both names → a handshake with the domain; with www. only when the
+        domain has no address or refuses (the probes, alongside, need only the address)."""
+        steps = [Step(f"A/AAAA {self.domain} and {self.www}")]
+        for host in self.hosts:
+            if not self.zone.addresses(host):
+                continue
+            if f"https://{host}" in self.sites.refused:
+                steps.append(Step(f"connect to {host}: refused", CONNECT))
+                continue
+            steps += [Step(f"connect to {host}", CONNECT),
+                      Step("TLS 1.3 handshake, and alongside one ClientHello per old version "
+                           "and weak suite class", EXCHANGE)]
+            break
+        return Chain("TLS", tuple(steps))
+
+
 # -- the lab's demo world -----------------------------------------------------------------
 
 
@@ -424,15 +595,36 @@ def world_zone_data() -> tuple[ZoneData, dict[str, bool]]:
     return ZoneData(zone_specs(businesses)), starttls
 
 
+def world_websites() -> Websites:
+    """What the demo world's web servers answer (`lab.world._sites`): plain HTTP redirects
+    to https://<domain> or https://www.<domain> ("redirect", "www") or serves a page; a
+    business without HTTPS (`https=False`) gets the default site's certificate, which names
+    another host."""
+    from cyberbasics.lab.world import demo_businesses
+
+    redirects: dict[str, str] = {}
+    bad: set[str] = set()
+    for business in demo_businesses():
+        site, domain = business.website, business.domain
+        if site is None:
+            continue
+        if not site.https:
+            bad |= {domain, f"www.{domain}"}
+        if site.http in ("redirect", "www"):
+            target = f"https://www.{domain}" if site.http == "www" else f"https://{domain}"
+            redirects[f"http://{domain}"] = redirects[f"http://www.{domain}"] = target
+    return Websites(redirects, frozenset(), frozenset(bad))
+
+
 def world_critical_path(domain: str) -> CriticalPath:
     zone, starttls = world_zone_data()
-    return critical_path(domain, zone, starttls=starttls)
+    return critical_path(domain, zone, starttls=starttls, websites=world_websites())
 
 
 if __name__ == "__main__":
     import sys
 
-    for name in sys.argv[1:] or ["bakery.example", "florist.example"]:
+    for name in sys.argv[1:] or ["bakery.example", "florist.example", "plumber.example"]:
         found = world_critical_path(name)
         print(f"{name}: critical path {found.rtt:g} RTT")
         print("\n".join(found.lines()))

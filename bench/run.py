@@ -1,7 +1,8 @@
 """Run every benchmark of the outside view and print the figures: `make bench`.
 
 Each figure is a ratio measured in this one run (against the critical path of round trips,
-or against checkdmarc over the same lab), because these machines are shared and noisy.
+or against checkdmarc over the same lab), because these machines are shared and noisy; the
+all-passive throughput (domains a minute) is absolute, with how busy the machine was beside it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import json
 import sys
 
+import active
 import latency
 import startup
 import throughput
@@ -19,6 +21,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--domains", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--passive-concurrency", type=int,
+                        default=throughput.PASSIVE_CONCURRENCY,
+                        help="domains each process scans at once with all passive checks")
     parser.add_argument("--json", help="also write the raw figures to this file")
     args = parser.parse_args()
 
@@ -26,8 +31,12 @@ def main() -> int:
     print("\n".join(startup.report(figures["startup"])), flush=True)
     figures["latency"] = latency.benchmark()
     print("\n".join(latency.report(figures["latency"])), flush=True)
-    figures["throughput"] = throughput.benchmark(count=args.domains, processes=args.processes)
+    figures["throughput"] = throughput.benchmark(
+        count=args.domains, processes=args.processes,
+        passive_concurrency=args.passive_concurrency)
     print("\n".join(throughput.report(figures["throughput"])), flush=True)
+    figures["active"] = active.benchmark()
+    print("\n".join(active.report(figures["active"])), flush=True)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2, default=str)

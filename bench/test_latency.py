@@ -12,13 +12,16 @@ import asyncio
 import time
 
 import pytest
+from corpus import build_corpus, websites_model, zone_specs
 from critical_path import (
+    MAX_REDIRECTS,
+    Websites,
     ZoneData,
     critical_path,
     dmarc_walk_targets,
     world_critical_path,
 )
-from latency import benchmark, report
+from latency import CHAIN_COLLECTORS, benchmark, report
 
 from cyberbasics.lab.world import MTA_STS_ADDRESS, running_world
 
@@ -42,10 +45,14 @@ def test_bakery_by_hand():
     # _dmarc.example for the organisational domain (no psd=n); rua is inside the domain = 2.
     # DKIM: _domainkey exists (selector1 below it), selector1 in the first tier = 2.
     # MTA-STS: TXT → A → connect → TLS → GET = 5.
+    # Website: A/AAAA → connect → TLS → GET of the home page = 4 (plain HTTP redirects, but
+    # its answer is not followed: 3). security.txt on the same origin = 4. TLS: A/AAAA →
+    # connect → handshake, the probes alongside = 3.
     path = world_critical_path("bakery.example")
     assert path.breakdown() == {
         "SOA/NS": 1, "nameserver serials": 3, "DNSSEC": 1, "CAA": 1, "mail servers": 6.5,
-        "SPF": 3, "DMARC": 2, "DKIM": 2, "MTA-STS": 5, "TLS-RPT": 1}
+        "SPF": 3, "DMARC": 2, "DKIM": 2, "MTA-STS": 5, "TLS-RPT": 1, "website": 4,
+        "security.txt": 4, "TLS": 3}
     assert path.rtt == 6.5
     assert [c.name for c in path.critical] == ["mail servers"]
     assert [s.rtt for s in path.chain("mail servers").steps] == [1, 1, 1.5, 1, 1, 1]
@@ -74,8 +81,16 @@ def test_plumber_and_parked_by_hand():
     assert plumber.chain("DKIM").rtt == 1  # _domainkey.plumber.example is NXDOMAIN
     assert plumber.chain("MTA-STS").rtt == 1
     assert plumber.rtt == 4.5
+    # No working HTTPS: the world's HTTPS server answers with another site's certificate, so
+    # every HTTPS fetch ends at the handshake; plain HTTP serves the page.
+    assert plumber.chain("website").rtt == 3
+    assert plumber.chain("security.txt").rtt == 3
+    assert plumber.chain("TLS").rtt == 3
     parked = world_critical_path("parked.example")
     assert parked.chain("mail servers").rtt == 1  # null MX: nothing to connect to
+    # No website: neither name has an address (the www. fallback of plain HTTP is known).
+    assert parked.chain("website").rtt == 1
+    assert parked.chain("TLS").rtt == 1
     assert parked.rtt == 3
     assert [c.name for c in parked.critical] == ["nameserver serials"]
 
@@ -175,6 +190,109 @@ def test_mail_servers_nameservers_and_mta_sts():
     assert path.chain("MTA-STS").rtt == 2
     assert path.rtt == 6.5
     assert "* mail servers" in "\n".join(path.lines())
+
+
+# -- websites, each checked by hand ---------------------------------------------------------
+
+WEB = {"shop.test": [("A", "192.0.2.80")], "www.shop.test": [("A", "192.0.2.80")]}
+
+
+def web_path(records: dict = WEB, **sites):
+    return path_of(records, websites=Websites(**sites))
+
+
+def test_website_to_www_then_a_language_page():
+    # https://shop.test/ → 301 https://www.shop.test/, which the scan fetches from the start
+    # anyway: its answer (4) is the redirect's; then 302 /en/ on the open connection: 5.
+    path = web_path(redirects={"https://shop.test": "https://www.shop.test",
+                               "https://www.shop.test/": "/en/"})
+    chain = path.chain("website")
+    assert chain.rtt == 5
+    assert [s.what for s in chain.steps] == [
+        "A/AAAA www.shop.test", "connect to www.shop.test", "TLS 1.3 handshake",
+        "GET https://www.shop.test/", "GET https://www.shop.test/en/"]
+    # security.txt follows the domain's redirect keeping the path: the www. connection is
+    # ready (3) before the redirect arrives (4): one more GET = 5.
+    assert path.chain("security.txt").rtt == 5
+    assert path.chain("security.txt").steps[-1].what == \
+        "GET https://www.shop.test/.well-known/security.txt"
+
+
+def test_website_redirect_to_another_host_needs_its_own_lookup_and_connection():
+    records = {**WEB, "shop.other.test": [("A", "192.0.2.81")]}
+    path = web_path(records, redirects={"https://shop.test/": "https://shop.other.test/home"})
+    # 4 for the first answer, then A/AAAA, connect, TLS and GET on the other host: 8.
+    assert path.chain("website").rtt == 8
+    assert [s.what for s in path.chain("website").steps][4:] == [
+        "A/AAAA shop.other.test", "connect to shop.other.test", "TLS 1.3 handshake",
+        "GET https://shop.other.test/home"]
+    # Plain HTTP to HTTPS on the same host: the HTTPS origin is connected from the start.
+    upgrade = web_path(redirects={"https://shop.test/": "http://shop.test/page",
+                                  "http://shop.test/page": "https://shop.test/page"})
+    assert upgrade.chain("website").rtt == 6  # 4, GET http (open from the start) 5, GET 6
+    gone = web_path(redirects={"https://shop.test/": "https://nowhere.test/"})
+    assert gone.chain("website").rtt == 5  # 4, then its A/AAAA: no address
+
+
+def test_website_visits_stop_where_the_scanner_stops():
+    from cyberbasics.scan.evidence import web
+
+    assert MAX_REDIRECTS == web.MAX_REDIRECTS
+    loop = web_path(redirects={"https://shop.test/": "/a", "https://shop.test/a": "/"})
+    assert loop.chain("website").rtt == 5  # GET /, GET /a, then a loop back: stop
+    other_port = web_path(redirects={"https://shop.test/": "https://shop.test:8443/"})
+    assert other_port.chain("website").rtt == 4
+    not_web = web_path(redirects={"https://shop.test/": "mailto:info@shop.test"})
+    assert not_web.chain("website").rtt == 4
+    many = {"https://shop.test/": "/1", **{f"https://shop.test/{n}": f"/{n + 1}"
+                                         for n in range(1, 20)}}
+    assert web_path(redirects=many).chain("website").rtt == 4 + MAX_REDIRECTS
+
+
+def test_http_only_www_only_and_bad_certificates():
+    # Nothing listens on 443: the HTTPS fetches end with the refused connection (2); plain
+    # HTTP answers (3). TLS: the domain refuses, so www. is tried (refused too) = 3.
+    http_only = web_path(refused=frozenset({"https://shop.test", "https://www.shop.test"}))
+    assert http_only.chain("website").rtt == 3
+    assert http_only.chain("security.txt").rtt == 2
+    tls = http_only.chain("TLS")
+    assert [s.what for s in tls.steps] == [
+        "A/AAAA shop.test and www.shop.test", "connect to shop.test: refused",
+        "connect to www.shop.test: refused"]
+    only_www = {"www.shop.test": [("A", "192.0.2.80")]}
+    path = web_path(only_www)
+    # https://www. = 4; plain HTTP: the domain has no address (1), www.'s is known: 3.
+    assert path.chain("website").rtt == 4
+    assert path.chain("security.txt").rtt == 1
+    assert [s.what for s in path.chain("TLS").steps][1:] == [
+        "connect to www.shop.test", "TLS 1.3 handshake, and alongside one ClientHello per old "
+        "version and weak suite class"]
+    bad = web_path(bad_certificate=frozenset({"shop.test", "www.shop.test"}))
+    assert bad.chain("website").rtt == 3  # plain HTTP too: 3
+    assert bad.chain("TLS").rtt == 3  # one handshake tells both the certificate and TLS
+
+
+def test_corpus_websites_model():
+    corpus = build_corpus(200)
+    zone = ZoneData(zone_specs(corpus))
+    sites = websites_model(corpus)
+    by_profile: dict[str, dict[str, float]] = {}
+    for item in corpus:
+        profile = item.website.profile if item.website else "none"
+        path = critical_path(item.domain, zone, selectors=SELECTORS, websites=sites)
+        by_profile.setdefault(profile, path.breakdown())
+    # The site builder: the domain redirects to www. (its start answer, 4), maybe /en/ (5).
+    assert by_profile["builder"]["website"] in (4, 5)
+    assert by_profile["wordpress"]["website"] == 4  # www. redirects to the domain: 4
+    assert by_profile["plain"]["website"] == 3  # plain HTTP only
+    assert by_profile["plain"]["TLS"] == 3  # both names refuse on 443
+    assert by_profile["none"]["website"] == 1
+    assert by_profile["www_only"]["TLS"] == 3
+
+
+def test_every_chain_has_its_collectors():
+    path = world_critical_path("bakery.example")
+    assert {c.name for c in path.chains} == set(CHAIN_COLLECTORS)
 
 
 # -- the delayed world ------------------------------------------------------------------------
