@@ -144,6 +144,7 @@ async def test_closed_https_port_with_a_plain_http_site_is_http_only(tmp_path):
     assert found["web.https"] == ("fail", "http-only")
     assert found["web.http_redirect"] == ("fail", "no-redirect")
     assert found["web.hsts"] == ("info", "no-https-site")
+    assert found["web.security_txt"] == ("info", "no-https-site")  # not "could not check"
 
 
 async def test_an_html_page_at_security_txt_is_no_security_txt(tmp_path):

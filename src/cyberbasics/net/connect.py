@@ -68,10 +68,12 @@ def client_tls_context(ca_file: Path | None, *, verify: bool = True) -> ssl.SSLC
 
 @lru_cache(maxsize=8)
 def _context(ca_file: str | None, verify: bool) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    if not verify:
+    if verify:
+        context = ssl.create_default_context()
+        if ca_file:
+            context.load_verify_locations(cafile=ca_file)
+    else:  # never verifies: loading the system's trust store would be wasted time
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     with warnings.catch_warnings():  # deliberately old: we must see outdated servers

@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import ssl
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import anyio  # noqa: F401 - httpcore's backend imports it on first connect; load it now
 import httpcore
@@ -80,6 +81,11 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+# The checks read Set-Cookie from the answers themselves; a jar that keeps none spares
+# copying every site's cookies into every request (and never sends one site's to another).
+_NO_COOKIES = CookieJar(DefaultCookiePolicy(allowed_domains=[]))
+
+
 def scan_http_client(config: ScanConfig, dns: DnsClient, limiter=None) -> httpx.AsyncClient:
     """An httpx client whose connections obey the scan's guard, resolver and port map (and,
     in an active scan, the per-address rate limit)."""
@@ -93,7 +99,7 @@ def scan_http_client(config: ScanConfig, dns: DnsClient, limiter=None) -> httpx.
         ssl_context=context, network_backend=_GuardedBackend(config, dns, limiter),
         max_connections=100)
     return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False,
-                             timeout=config.timeout,
+                             timeout=config.timeout, cookies=_NO_COOKIES,
                              # identity: a compressed answer must not inflate past our limits
                              headers={"User-Agent": "CyberBasics/0.1 (security review)",
                                       "Accept-Encoding": "identity"})

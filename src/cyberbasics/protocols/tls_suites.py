@@ -277,10 +277,12 @@ def classes_of(code: int) -> frozenset[str]:
 def suites_of_class(name: str) -> tuple[int, ...]:
     if name not in WEAK_CLASSES:
         raise ValueError(f"unknown class {name!r}")
-    return tuple(code for code in SUITES if name in classes_of(code))
+    return _BY_CLASS[name]
 
 
 ALL_SUITES: tuple[int, ...] = tuple(SUITES)
+_BY_CLASS = {name: tuple(code for code in SUITES if name in classes_of(code))
+             for name in WEAK_CLASSES}
 
 # Suites that exist before TLS 1.2 (no SHA-256/384 MACs, no AEAD): what a TLS 1.0/1.1 hello
 # offers. SSL 3 hellos carry no extensions, so they offer only the classic, pre-ECC suites

@@ -9,6 +9,7 @@ see exceptions: a collector that fails or runs out of time leaves an `Unavailabl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,14 @@ class DomainContext:
         self.config = session.config
         self.dns = session.dns
         self._tasks: dict[str, asyncio.Task] = {}
+        self.http = None  # this domain's HTTP client, made by the first fetch
+        # Run (last first) once the domain's evidence is complete: per-domain clients.
+        self.closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def aclose(self) -> None:
+        while self.closers:
+            with contextlib.suppress(Exception):
+                await self.closers.pop()()
 
     def get(self, name: str) -> asyncio.Task:
         task = self._tasks.get(name)
@@ -106,6 +115,7 @@ class DomainContext:
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self.aclose()
 
     async def gather(self, names: Iterable[str], timeout: float) -> EvidenceView:
         """Gather the named evidence (and whatever it depends on) within the time given."""
@@ -127,6 +137,7 @@ class DomainContext:
         pending = [t for t in self._tasks.values() if not t.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        await self.aclose()
         return EvidenceView(self.domain, values)
 
 

@@ -297,7 +297,7 @@ def security_txt(ev) -> Outcome:
     if not final.answered:
         if final.kind == "no_address":
             return Outcome(Status.INFO, "no-website", evidence, {"domain": ev.domain})
-        if final.kind == "tls":
+        if final.kind in ("tls", "refused"):  # no HTTPS server there: nothing to publish on
             return Outcome(Status.INFO, "no-https-site", evidence, {"reason": final.error})
         return Outcome(Status.ERROR, "could-not-check", evidence,
                        {"what": "security.txt", "reason": final.error})

@@ -144,9 +144,16 @@ async def tls_evidence(ctx: DomainContext) -> TlsView:
 
 async def _examine(ctx: DomainContext, host: str, address: str) -> TlsView:
     checked_at = ctx.config.clock()
+    # The probes need only the address: they go out with the first handshake, not after it
+    # (one round trip less), and are dropped if that handshake shows there is no TLS site.
+    probes = asyncio.ensure_future(asyncio.gather(
+        _old_versions(ctx, host, address), _weak_classes(ctx, host, address)))
     main = await _full_handshake(ctx, host, address, verify=True)
     if isinstance(main, TlsView):
+        probes.cancel()
+        await asyncio.gather(probes, return_exceptions=True)
         return main
+    deep = asyncio.ensure_future(_deep(ctx, host, address))
     protocol, der = main.protocol, main.certificate_der
     if main.certificate_error is not None:
         # A failed verification stops OpenSSL before it hands over the certificate (and,
@@ -154,9 +161,7 @@ async def _examine(ctx: DomainContext, host: str, address: str) -> TlsView:
         again = await _full_handshake(ctx, host, address, verify=False)
         if not isinstance(again, TlsView):
             protocol, der = protocol or again.protocol, der or again.certificate_der
-    versions, weak, deep = await asyncio.gather(
-        _old_versions(ctx, host, address), _weak_classes(ctx, host, address),
-        _deep(ctx, host, address))
+    (versions, weak), deep = await probes, await deep
     if deep is not None and "all" in deep.errors:
         weak = await _weak_classes(ctx, host, address, deep_failed=True)  # never a blank
     return TlsView(host, address, protocol, main.cipher, main.certificate_error,

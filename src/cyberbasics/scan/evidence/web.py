@@ -80,14 +80,13 @@ class WebView:
 
 
 async def http_client(ctx: DomainContext):
-    """The batch's one HTTP client (connection pool, guard, resolver, port map)."""
-
-    async def make():
-        client = scan_http_client(ctx.config, ctx.dns, ctx.session.limiter)
-        ctx.session.closers.append(client.aclose)
-        return client
-
-    return await ctx.session.memo("http_client", make)
+    """The domain's HTTP client (guard, resolver, port map), closed with the domain: one per
+    batch made every request scan a pool of thousands of connections (measured: a fifth of
+    a passive scan's CPU)."""
+    if ctx.http is None:
+        ctx.http = scan_http_client(ctx.config, ctx.dns, ctx.session.limiter)
+        ctx.closers.append(ctx.http.aclose)
+    return ctx.http
 
 
 async def visit(ctx: DomainContext, url: str, *, limit: int = MAX_PAGE_BYTES) -> PageVisit:
