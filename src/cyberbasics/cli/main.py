@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from .catalogue import catalogue_app
 from .data import data_app
 from .options import (
     CaFile,
@@ -35,6 +36,7 @@ spf_app = typer.Typer(help="Evaluate SPF (RFC 7208) as a receiving mail server w
                       no_args_is_help=True)
 app.add_typer(spf_app, name="spf")
 app.add_typer(data_app, name="data")
+app.add_typer(catalogue_app, name="catalogue")
 
 
 @app.command()
