@@ -111,3 +111,24 @@ def test_spf_check_refuses_html(world):
                                  "--helo", "b.example", "--format", "html",
                                  *world.scan_arguments()])
     assert result.exit_code == 2 and "text or json" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("lang", ["pl", "es", "it", "ro"])
+def test_findings_and_report_in_each_language(world, tmp_path, lang):
+    english = scan(world, "florist.example", "--format", "json")
+    translated = scan(world, "florist.example", "--format", "json", "--lang", lang)
+    assert translated.exit_code == 0, translated.output
+    ours = json.loads(english.output)["results"][0]["findings"]
+    theirs = json.loads(translated.output)["results"][0]["findings"]
+    assert [f["check"] for f in ours] == [f["check"] for f in theirs]
+    for a, b in zip(ours, theirs, strict=True):
+        assert a["title"] != b["title"] and a["summary"] != b["summary"], a["check"]
+    out = tmp_path / "report.html"
+    assert scan(world, "florist.example", "--format", "html", "--lang", lang, "-o",
+                str(out)).exit_code == 0
+    assert f'<html lang="{lang}">' in out.read_text()
+
+
+def test_an_unknown_language_is_refused(world):
+    result = scan(world, "florist.example", "--lang", "xx")
+    assert result.exit_code == 2 and "xx" in result.output

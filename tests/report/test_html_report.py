@@ -245,13 +245,25 @@ def test_contrast_of_every_colour_pair_is_at_least_aa():
         assert (high + 0.05) / (low + 0.05) >= 4.5, name
 
 
-def test_unknown_language_is_refused_and_missing_ones_fall_back():
+def test_unknown_language_is_refused_and_missing_ones_fall_back(monkeypatch):
+    from cyberbasics.report import wording
+
     with pytest.raises(ValueError):
         scan_output.to_html(results(), language="xx")
     polish = Page(scan_output.to_html(results()[:1], language="pl"))
-    # No Polish report texts yet: the page says honestly that it is in English.
-    assert polish.elements("html")[0]["lang"] == "en"
-    assert "Your grade" in polish.all_text
+    assert polish.elements("html")[0]["lang"] == "pl"
+    assert "Your grade" not in polish.all_text
+    # A language without report texts: the page says honestly that it is in English.
+    real = wording._catalogue
+    monkeypatch.setattr(wording, "_catalogue",
+                        lambda language, name: {} if language == "pl" else real(language, name))
+    wording.report_texts.cache_clear()
+    try:
+        fallback = Page(scan_output.to_html(results()[:1], language="pl"))
+    finally:
+        wording.report_texts.cache_clear()
+    assert fallback.elements("html")[0]["lang"] == "en"
+    assert "Your grade" in fallback.all_text
 
 
 def test_empty_report_is_still_a_page():

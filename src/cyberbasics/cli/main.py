@@ -71,6 +71,9 @@ def scan(
         "--rate-limit", min=0.1, max=1000.0,
         help="Active scans: at most this many new connections per second to one address.")
     ] = 20.0,
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language of the findings and the report: en, pl, es, it or ro.")
+    ] = "en",
 ) -> None:
     """Scan domains from the outside: DNS, email, website and TLS."""
     from ..report import scan_output
@@ -82,6 +85,11 @@ def scan(
         inputs.extend(_read_domain_file(path))
     if not inputs:
         raise typer.BadParameter("give at least one domain, or --file")
+    from ..texts import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(f"unknown language {lang!r}; choose one of "
+                                 f"{', '.join(LANGUAGES)}", param_hint="--lang")
     if active:
         from .permission import confirm_permission
 
@@ -101,17 +109,17 @@ def scan(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     with scan_output.progress_bar(len(inputs)) as advance:
-        results = asyncio.run(scan_domains(inputs, config, progress=advance))
+        results = asyncio.run(scan_domains(inputs, config, progress=advance, language=lang))
     if format is OutputFormat.json:
         write_output(scan_output.to_json(results), output)
     elif format is OutputFormat.csv:
         write_output(scan_output.to_csv(results), output)
     elif format is OutputFormat.html:
-        write_output(scan_output.to_html(results), output)
+        write_output(scan_output.to_html(results, lang), output)
     elif output is not None:
-        write_output(scan_output.to_plain_text(results), output)
+        write_output(scan_output.to_plain_text(results, lang), output)
     else:
-        scan_output.print_text(results)
+        scan_output.print_text(results, language=lang)
 
 
 def _read_domain_file(path: Path) -> list[str]:

@@ -89,7 +89,7 @@ def to_csv(results: list[DomainResult]) -> str:
     return buffer.getvalue()
 
 
-def to_plain_text(results: list[DomainResult]) -> str:
+def to_plain_text(results: list[DomainResult], language: str = "en") -> str:
     # Every field through safe_text: one line each, no control or bidi characters.
     lines = []
     for result in results:
@@ -100,8 +100,8 @@ def to_plain_text(results: list[DomainResult]) -> str:
             lines.append(f"  could not scan: {safe_text(result.error.message)}")
         graded = result_grades(result)
         if graded is not None:
-            lines += [f"  {safe_text(line)}" for line in grade_lines(Words(), graded,
-                                                                     _titles(result))]
+            lines += [f"  {safe_text(line)}" for line in grade_lines(
+                Words(language=language), graded, _titles(result))]
         for f in result.findings:
             lines.append(f"  [{_STATUS_WORD[f.status]}] {safe_text(f.title)}: "
                          f"{safe_text(f.summary)}")
@@ -109,7 +109,8 @@ def to_plain_text(results: list[DomainResult]) -> str:
     return "\n".join(lines)
 
 
-def print_text(results: list[DomainResult], console: Console | None = None) -> None:
+def print_text(results: list[DomainResult], console: Console | None = None,
+               language: str = "en") -> None:
     """Results as rich text on ``console`` (default: a new one on stdout)."""
     from rich.console import Console
     from rich.table import Table
@@ -135,7 +136,8 @@ def print_text(results: list[DomainResult], console: Console | None = None) -> N
             continue
         graded = result_grades(result)
         if graded is not None:
-            overall, *rest = grade_lines(Words(), graded, _titles(result))
+            overall, *rest = grade_lines(Words(language=language), graded,
+                                         _titles(result))
             console.print(outside(overall, "bold"))
             for line in rest:
                 console.print(outside(line))

@@ -27,8 +27,10 @@ async def scan_domains(
     *,
     progress: Progress | None = None,
     session: ScanSession | None = None,
+    language: str = "en",
 ) -> list[DomainResult]:
-    """Scan each input (a domain, or a URL or address to take the domain from), in order."""
+    """Scan each input (a domain, or a URL or address to take the domain from), in order;
+    the findings' texts in `language` (English where a text has no translation)."""
     checks = select(config.checks, active=config.active)
     own_session = session is None
     session = session or ScanSession(config)
@@ -37,7 +39,7 @@ async def scan_domains(
 
     async def one(text: str) -> DomainResult:
         async with slots:
-            result = await scan_one(text, checks, session)
+            result = await scan_one(text, checks, session, language)
         if progress:
             progress(result)
         return result
@@ -68,7 +70,8 @@ async def _prepare(config: ScanConfig) -> None:
             step()
 
 
-async def scan_one(text: str, checks: list[Check], session: ScanSession) -> DomainResult:
+async def scan_one(text: str, checks: list[Check], session: ScanSession,
+                   language: str = "en") -> DomainResult:
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     config = session.config
@@ -93,7 +96,7 @@ async def scan_one(text: str, checks: list[Check], session: ScanSession) -> Doma
             "nxdomain", f"{target.domain} does not exist in DNS (NXDOMAIN). Check the spelling, "
                         "or whether the registration has lapsed."))
     evidence = await gathering
-    findings = [run_check(check, evidence) for check in checks]
+    findings = [run_check(check, evidence, language) for check in checks]
     return finish(target.domain, findings=findings, notice=target.notice)
 
 
