@@ -91,3 +91,29 @@ def test_catalogue_show_lists_options_with_their_values():
     values = {o["id"]: o["value"] for o in question["options"]}
     assert values["dont_know"] is None and 1 in values.values()
     assert "frameworks" in document and document["actions"]
+
+
+def test_condition_fields_and_values_are_checked():
+    from cyberbasics.assess.conditions import parse_condition
+
+    def question(qid, text):
+        return Question(qid, "c", 1, 1, (Option("yes", 1), Option("no", 0),
+                                         Option("dont_know", None)), applies_if=text,
+                        condition=parse_condition(text))
+
+    small = Catalogue(
+        "t", (Area("a", 1),), (Control("c", "a", 1),),
+        (question("q1", "business.own_webiste is yes"),
+         question("q2", "business.premises is castle or business.size is 3"),
+         question("q3", "answer.q1 is maybe and answer.nothing is yes"),
+         question("q4", "business.nas at least 2")),
+        (Action("act", "c", 5, "free", True, ("question", "q1")),),
+        profile={"own_website": "yes_no", "premises": ("home", "office"), "size": "number",
+                 "nas": "yes_no"})
+    problems = " | ".join(cat._structure_problems(small))
+    assert "q1: applies_if: business.own_webiste is not a profile field" in problems
+    assert "q2: applies_if: 'castle' is not a value of business.premises" in problems
+    assert "q2: applies_if: use 'at least' with numbers" in problems
+    assert "q3: applies_if: 'maybe' is not an option of q1" in problems
+    assert "q3: applies_if: answer.nothing is not a question" in problems
+    assert "q4: applies_if: business.nas is yes or no" in problems

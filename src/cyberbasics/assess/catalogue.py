@@ -8,14 +8,14 @@ tests say exactly what to fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES
-from .conditions import ConditionError, parse_condition
+from .conditions import ConditionError, parse_condition, tests_in
 
 CATALOGUE_DIR = CONTENT_DIR / "catalogue"
 PLATFORMS = ("microsoft365", "google_workspace", "windows", "macos", "mobile", "router")
@@ -83,6 +83,8 @@ class Catalogue:
     controls: tuple[Control, ...]
     questions: tuple[Question, ...]
     actions: tuple[Action, ...]
+    # business profile field -> "number", "yes_no" or the tuple of its values
+    profile: Mapping[str, Any] = field(default_factory=dict)
 
     def area(self, area_id: str) -> Area:
         return next(a for a in self.areas if a.id == area_id)
@@ -122,7 +124,9 @@ def load_catalogue() -> Catalogue:
                                  bool(c.get("critical", False))) for c in _read("controls.yaml"))
         questions = tuple(_question(q) for q in _read("questions.yaml"))
         actions = tuple(_action(a) for a in _read("actions.yaml"))
-        return Catalogue(str(head["version"]), areas, controls, questions, actions)
+        profile = {str(k): (tuple(str(x) for x in v) if isinstance(v, list) else str(v))
+                   for k, v in (head.get("profile") or {}).items()}
+        return Catalogue(str(head["version"]), areas, controls, questions, actions, profile)
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogueError(f"{CATALOGUE_DIR}: an entry is missing or malformed: "
                              f"{exc!r}") from None
@@ -194,6 +198,7 @@ def _structure_problems(cat: Catalogue) -> list[str]:
             problems.append(f"control {control.id}: unknown area {control.area}")
     for question in cat.questions:
         problems += _question_problems(question, controls, checks)
+        problems += _condition_problems(question, cat)
     for action in cat.actions:
         problems += _action_problems(action, controls, questions, checks)
     for area in areas - {c.area for c in cat.controls}:
@@ -227,6 +232,40 @@ def _question_problems(question: Question, controls: set[str], checks: set[str])
                  if p not in PLATFORMS]
     problems += [f"{where}: unknown scan check {c}" for c in question.scan_checks
                  if c not in checks]
+    return problems
+
+
+def _condition_problems(question: Question, cat: Catalogue) -> list[str]:
+    """Fields and values of applies_if: a typo would make a condition undecidable, and the
+    question silently always asked."""
+    if not question.applies_if:
+        return []
+    try:
+        condition = parse_condition(question.applies_if)
+    except ConditionError:
+        return []  # reported with the question
+    where = f"question {question.id}: applies_if"
+    problems = []
+    for test in tests_in(condition):
+        kind, _, name = test.subject.partition(".")
+        if kind == "business":
+            kind_of = cat.profile.get(name)
+            if kind_of is None:
+                problems.append(f"{where}: business.{name} is not a profile field")
+            elif isinstance(kind_of, tuple):
+                problems += [f"{where}: {v!r} is not a value of business.{name}"
+                             for v in test.values if v not in kind_of]
+            elif kind_of == "yes_no" and any(v not in ("yes", "no") for v in test.values):
+                problems.append(f"{where}: business.{name} is yes or no")
+            elif (kind_of == "number") != (test.operator == "at least"):
+                problems.append(f"{where}: use 'at least' with numbers, and only with them")
+        else:
+            earlier = cat.question(name)
+            if earlier is None:
+                problems.append(f"{where}: answer.{name} is not a question")
+            else:
+                problems += [f"{where}: {v!r} is not an option of {name}" for v in test.values
+                             if earlier.option(v) is None]
     return problems
 
 

@@ -95,6 +95,15 @@ def parse_condition(text: str):
     return tree
 
 
+def tests_in(condition) -> list[Test]:
+    """Every test in a condition tree, for checking its fields and values."""
+    if isinstance(condition, Test):
+        return [condition]
+    if isinstance(condition, Not):
+        return tests_in(condition.inner)
+    return [t for part in condition.parts for t in tests_in(part)]
+
+
 def applies(condition, business: Mapping[str, Any], answers: Mapping[str, str]) -> bool:
     """Whether a question applies: true unless the condition is decidedly false."""
     if condition is None:
