@@ -20,8 +20,10 @@ from cyberbasics.cli.main import app
 runner = CliRunner()
 
 
-def test_the_shipped_catalogue_has_no_problems_in_english():
-    assert catalogue_problems(["en"]) == []
+def test_the_shipped_catalogue_has_no_problems_in_any_language():
+    # Every text in en, pl, es, it and ro, each with a status, none a copy of the English;
+    # the frameworks and their crosswalks too (this is `cyberbasics catalogue check`).
+    assert catalogue_problems() == []
 
 
 def test_every_question_offers_dont_know():

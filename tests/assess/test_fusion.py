@@ -34,7 +34,8 @@ def test_the_evidence_wins_and_the_conflict_is_kept():
 
 def test_the_scan_answers_what_the_owner_did_not_know():
     fused = fuse(CAT, {"email.protected": Answer("email.protected", "dont_know")},
-                 [finding("email.dmarc.policy", Status.WARN)])
+                 [finding("email.dmarc.policy", Status.WARN),
+                  finding("email.spf.all", Status.PASS)])
     assert fused.answers["email.protected"].option == "partly"
     assert fused.scan_answered == ("email.protected",) and fused.conflicts == ()
 
@@ -48,3 +49,16 @@ def test_agreement_errors_and_not_applicable_change_nothing():
     not_applicable = {"email.protected": Answer("email.protected", "not_applicable")}
     assert fuse(CAT, not_applicable, [finding("email.dmarc.policy", Status.FAIL)]).answers \
         == not_applicable
+
+
+def test_a_clean_scan_never_raises_an_answer_and_answers_only_when_complete():
+    said = {"email.protected": Answer("email.protected", "partly")}
+    fused = fuse(CAT, said, [finding("email.dmarc.policy", Status.PASS),
+                             finding("email.spf.all", Status.PASS)])
+    assert fused.answers == said and fused.conflicts == ()
+    unknown = {"email.protected": Answer("email.protected", "dont_know")}
+    half_seen = fuse(CAT, unknown, [finding("email.dmarc.policy", Status.PASS)])
+    assert half_seen.answers == unknown  # spf.all was not judged: no answer from a pass
+    both = fuse(CAT, unknown, [finding("email.dmarc.policy", Status.PASS),
+                               finding("email.spf.all", Status.PASS)])
+    assert both.answers["email.protected"].option == "yes"

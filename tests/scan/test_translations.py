@@ -12,10 +12,11 @@ OTHERS = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
 CHECK_IDS = sorted(c.id for c in all_checks())
 # Texts that may equal the English: formats with no words in them, and words that are the
 # same in both languages.
-SAME_AS_ENGLISH = {"area_grade", "area_state"}
+SAME_AS_ENGLISH = {"area_grade", "area_state", "review_minutes"}
 SAME_WORD = {("pl", "status.fail"),  # "Problem"
              ("it", "column_area"),  # "Area"
-             ("ro", "areas.email")}  # "E-mail"
+             ("ro", "areas.email"),  # "E-mail"
+             ("ro", "bands.strong")}  # "Solid"
 
 
 def _fields(text: str) -> set[str]:

@@ -85,6 +85,7 @@ class Catalogue:
     actions: tuple[Action, ...]
     # business profile field -> "number", "yes_no" or the tuple of its values
     profile: Mapping[str, Any] = field(default_factory=dict)
+    scan_areas: tuple[Area, ...] = ()  # the outside view's areas and their risk weights
 
     def area(self, area_id: str) -> Area:
         return next(a for a in self.areas if a.id == area_id)
@@ -126,7 +127,10 @@ def load_catalogue() -> Catalogue:
         actions = tuple(_action(a) for a in _read("actions.yaml"))
         profile = {str(k): (tuple(str(x) for x in v) if isinstance(v, list) else str(v))
                    for k, v in (head.get("profile") or {}).items()}
-        return Catalogue(str(head["version"]), areas, controls, questions, actions, profile)
+        scan_areas = tuple(Area(str(a["id"]), int(a["weight"]))
+                           for a in head.get("scan_areas") or [])
+        return Catalogue(str(head["version"]), areas, controls, questions, actions, profile,
+                         scan_areas)
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogueError(f"{CATALOGUE_DIR}: an entry is missing or malformed: "
                              f"{exc!r}") from None
@@ -168,8 +172,12 @@ def catalogue_problems(languages: Iterable[str] = LANGUAGES) -> list[str]:
         return [str(exc)]
     problems = _structure_problems(catalogue)
     english = _words(DEFAULT_LANGUAGE)
+    languages = list(languages)
     for language in languages:
         problems += _word_problems(catalogue, language, english)
+    from .frameworks import framework_problems
+
+    problems += framework_problems({c.id for c in catalogue.controls}, languages)
     return problems
 
 

@@ -47,6 +47,7 @@ def show(format: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFor
          ) -> None:
     """Print the whole catalogue's structure (ids, areas, options and their values)."""
     from ..assess.catalogue import load_catalogue
+    from ..assess.frameworks import load_frameworks
 
     catalogue = load_catalogue()
     document = {
@@ -59,7 +60,14 @@ def show(format: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFor
                        "applies_if": q.applies_if,
                        "options": [{"id": o.id, "value": o.value} for o in q.options]}
                       for q in catalogue.questions],
-        "frameworks": [],
+        "frameworks": [{"id": f.id, "name": f.name,
+                        "source": {"title": f.source.title, "url": f.source.url,
+                                   "version": f.source.version, "retrieved": f.source.retrieved},
+                        "requirements": [{"id": r.id, "group": r.group, "blocker": r.blocker,
+                                          "scope": r.scope} for r in f.requirements],
+                        "crosswalk": [{"requirement": k.requirement, "control": k.control,
+                                       "relation": k.relation} for k in f.crosswalk],
+                        "missing": list(f.missing)} for f in load_frameworks()],
         "actions": [{"id": a.id, "control": a.control, "effort_minutes": a.effort_minutes,
                      "cost_band": a.cost_band, "quick_win": a.quick_win,
                      "verify_by": {a.verify_by[0]: a.verify_by[1] or True}}

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from . import assess as assess_command
 from .catalogue import catalogue_app
 from .data import data_app
 from .options import (
@@ -37,6 +38,8 @@ spf_app = typer.Typer(help="Evaluate SPF (RFC 7208) as a receiving mail server w
 app.add_typer(spf_app, name="spf")
 app.add_typer(data_app, name="data")
 app.add_typer(catalogue_app, name="catalogue")
+app.command("assess")(assess_command.assess)
+app.command("plan")(assess_command.plan)
 
 
 @app.command()
