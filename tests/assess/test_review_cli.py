@@ -44,6 +44,12 @@ def test_a_review_with_a_scan_follows_the_result_contract(scan_file):
     assert [c["question"] for c in result["conflicts"]] == ["email.spoofing"]
     assert result["answer_sources"]["email.spoofing"] == "scan"
     assert result["actions"][0]["priority"] >= result["actions"][-1]["priority"]
+    frameworks = {f["id"]: f for f in result["frameworks"]}
+    assert set(frameworks) == {"cyber_essentials", "cis_ig1", "nist_csf", "enisa_sme",
+                               "gdpr_security"}
+    essentials = frameworks["cyber_essentials"]
+    assert essentials["predicted"] == "not_ready" and "A7.16" in essentials["blockers"]
+    assert frameworks["enisa_sme"]["requirements_missing"] == 8  # never claimed ready
 
 
 def test_a_review_without_a_scan_says_so():

@@ -69,6 +69,44 @@ def catalogue_words(language: str) -> dict[str, Any]:
     return merged
 
 
+def framework_readiness(review: Review):
+    """Readiness against every shipped framework, from the review's control states."""
+    from .frameworks import load_frameworks, readiness
+
+    states = {c.id: review.assessment.control_state(c.id) for c in review.catalogue.controls}
+    return [readiness(framework, states) for framework in load_frameworks()]
+
+
+def _framework_json(result, language: str) -> dict[str, Any]:
+    from .frameworks import load_framework
+
+    framework = load_framework(result.framework)
+    names = _framework_words(language)
+    counts = result.counts
+    return {"id": result.framework,
+            "name": (names.get(f"framework.{result.framework}") or {}).get("name")
+            or framework.name,
+            "met": counts.get("met", 0), "partly": counts.get("partly", 0),
+            "not_met": counts.get("not_met", 0), "unknown": counts.get("unknown", 0),
+            "blockers": list(result.blockers_not_met), "predicted": result.prediction,
+            "requirements_missing": len(result.missing)}
+
+
+@cache
+def _framework_words(language: str) -> dict[str, Any]:
+    import yaml
+
+    merged: dict[str, Any] = {}
+    for lang in dict.fromkeys((DEFAULT_LANGUAGE, language)):
+        path = CONTENT_DIR / lang / "frameworks.yaml"
+        if path.exists():
+            with path.open(encoding="utf-8") as handle:
+                for key, entry in (yaml.safe_load(handle) or {}).items():
+                    merged[key] = {**merged.get(key, {}), **entry} if isinstance(entry, dict) \
+                        else entry
+    return merged
+
+
 def area_name(language: str, area_id: str, source: str = "answers") -> str:
     """An area's name: the catalogue's for the inside view, the scan report's for the
     outside view's areas."""
@@ -102,7 +140,7 @@ def to_result_json(review: Review) -> dict[str, Any]:
                    "name": area_name(lang, area.id, area.source),
                    "score": area.score, "band": area.band, "unknown": list(area.unknown),
                    "source": area.source} for area in assessment.areas],
-        "frameworks": [],
+        "frameworks": [_framework_json(r, lang) for r in framework_readiness(review)],
         "actions": [{"id": p.id, "priority": p.priority,
                      "title": word(lang, f"action.{p.id}", "title"), "area": p.area,
                      "effort_minutes": p.action.effort_minutes,
