@@ -12,6 +12,7 @@ import json
 import sys
 
 import active
+import assessments
 import latency
 import startup
 import throughput
@@ -37,6 +38,8 @@ def main() -> int:
     print("\n".join(throughput.report(figures["throughput"])), flush=True)
     figures["active"] = active.benchmark()
     print("\n".join(active.report(figures["active"])), flush=True)
+    figures["assessments"] = assessments.benchmark()
+    print("\n".join(assessments.report(figures["assessments"])), flush=True)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2, default=str)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,10 @@ class Question:
     condition: Any = field(default=None, compare=False, repr=False)
 
     def option(self, option_id: str) -> Option | None:
-        return next((o for o in self.options if o.id == option_id), None)
+        for option in self.options:  # a handful: a scan beats building an index
+            if option.id == option_id:
+                return option
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,31 @@ class Catalogue:
     profile: Mapping[str, Any] = field(default_factory=dict)
     scan_areas: tuple[Area, ...] = ()  # the outside view's areas and their risk weights
 
+    # Indexes, built on first use (thousands of assessments look ids up millions of times).
+    @cached_property
+    def _areas(self) -> dict[str, Area]:
+        return {a.id: a for a in self.areas}
+
+    @cached_property
+    def _controls(self) -> dict[str, Control]:
+        return {c.id: c for c in self.controls}
+
+    @cached_property
+    def _questions(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
+    @cached_property
+    def controls_by_area(self) -> dict[str, tuple[Control, ...]]:
+        return {a.id: tuple(c for c in self.controls if c.area == a.id) for a in self.areas}
+
     def area(self, area_id: str) -> Area:
-        return next(a for a in self.areas if a.id == area_id)
+        return self._areas[area_id]
 
     def control(self, control_id: str) -> Control:
-        return next(c for c in self.controls if c.id == control_id)
+        return self._controls[control_id]
 
     def question(self, question_id: str) -> Question | None:
-        return next((q for q in self.questions if q.id == question_id), None)
+        return self._questions.get(question_id)
 
     def area_of(self, question: Question) -> str:
         return self.control(question.control).area

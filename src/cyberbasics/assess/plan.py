@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from fractions import Fraction
 
 from .catalogue import Action, Catalogue
 from .scoring import Assessment
@@ -78,13 +77,13 @@ def make_plan(catalogue: Catalogue, assessment: Assessment) -> Plan:
         value = assessment.controls.get(control.id)
         if value is None:
             continue  # nothing about it applies to this business ("I don't know" counts 0)
-        gap = 1 - Fraction(value).limit_denominator(1000)
+        gap = 1.0 - value
         if gap <= 0:
             continue
         risk = catalogue.area(control.area).weight * control.weight
-        priority = risk * gap * (2 if control.critical else 1) * 60 / action.effort_minutes
+        priority = round(risk * gap * (2 if control.critical else 1) * 60
+                         / action.effort_minutes, 2)
         planned.append((-priority, not action.quick_win, action.effort_minutes, position,
-                        PlannedAction(action, control.area, round(float(priority), 2),
-                                      float(gap), control.critical)))
+                        PlannedAction(action, control.area, priority, gap, control.critical)))
     planned.sort(key=lambda item: item[:4])
     return Plan(tuple(item[-1] for item in planned))

@@ -85,27 +85,29 @@ def score(catalogue: Catalogue, business: Mapping[str, Any], answers: Mapping[st
     """Score one business's answers ({question id: option id}); `scan_areas` gives the
     outside view's areas as {area id: (score 0-100 or None, risk weight)}."""
     asked = applicable_questions(catalogue, business, answers)
-    control_sums: dict[str, list[Fraction]] = {}
+    # Sums in halves (values 0, 0.5 and 1 are 0, 1 and 2 halves): integers until the one
+    # division per control, so the result stays exact and quick.
+    control_sums: dict[str, list[int]] = {}
     unknown_by_area: dict[str, list[str]] = {}
     for question in asked:
         option_id = answers.get(question.id, DONT_KNOW)
         option = question.option(option_id) or question.option(DONT_KNOW)
         if option.id == NOT_APPLICABLE:
             continue
-        value = Fraction(0) if option.value is None else Fraction(option.value)
+        halves = 0 if option.value is None else int(option.value * 2)
         if option.id == DONT_KNOW:
             unknown_by_area.setdefault(catalogue.area_of(question), []).append(question.id)
-        sums = control_sums.setdefault(question.control, [Fraction(0), Fraction(0)])
-        sums[0] += value * question.weight
-        sums[1] += question.weight
+        sums = control_sums.setdefault(question.control, [0, 0])
+        sums[0] += halves * question.weight
+        sums[1] += 2 * question.weight
     controls: dict[str, Fraction | None] = {
-        c.id: (control_sums[c.id][0] / control_sums[c.id][1]
+        c.id: (Fraction(control_sums[c.id][0], control_sums[c.id][1])
                if c.id in control_sums and control_sums[c.id][1] else None)
         for c in catalogue.controls}
     areas, weighted = [], []
     for area in catalogue.areas:
-        parts = [(controls[c.id], c.weight) for c in catalogue.controls
-                 if c.area == area.id and controls[c.id] is not None]
+        parts = [(controls[c.id], c.weight) for c in catalogue.controls_by_area[area.id]
+                 if controls[c.id] is not None]
         total = sum(weight for _, weight in parts)
         exact = (sum(v * w for v, w in parts) / total * 100) if total else None
         value = None if exact is None else round_half_up(exact)
