@@ -35,6 +35,7 @@ fmt: install
 	$(BIN)/ruff format src tests bench
 
 test: install lint
+	$(BIN)/cyberbasics catalogue check
 	$(BIN)/python -m pytest -q
 
 bench: install $(PEER)/.installed
