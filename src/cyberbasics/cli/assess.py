@@ -62,14 +62,35 @@ def assess(
         "--template", help="Write a blank answers file: every question id with its "
                            "options in a comment.")] = False,
 ) -> None:
-    """Score the inside view from an answers file (with --scan, fused with the outside
-    view), or write a blank answers file with --template."""
+    """Answer the questions in the terminal (-o FILE, resumable), score an answers file
+    (--answers, with --scan fused with the outside view), or write a blank one (--template)."""
     if template:
         write_output(answers_template(lang), output)
         return
     if answers is None:
-        raise typer.BadParameter("give --answers FILE (or --template to write one)",
-                                 param_hint="--answers")
+        if output is None:
+            raise typer.BadParameter(
+                "give -o FILE to answer the questions here (the answers are saved in FILE "
+                "after each one, and the same command carries on where you stopped), "
+                "--answers FILE to score a filled-in file, or --template to write a blank one",
+                param_hint="-o")
+        if scan is not None or format is not ResultFormat.text:
+            raise typer.BadParameter(
+                "--scan and --format go with --answers: answer the questions first "
+                "(assess -o FILE), then run assess --answers FILE --scan ...",
+                param_hint="--scan/--format")
+        from ..texts import LANGUAGES
+        from .questionnaire import QuestionnaireError, run_questionnaire
+
+        if lang not in LANGUAGES:
+            raise typer.BadParameter(f"unknown language {lang!r}; choose one of "
+                                     f"{', '.join(LANGUAGES)}", param_hint="--lang")
+        try:
+            run_questionnaire(output, lang)
+        except QuestionnaireError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
+        return
     from ..assess.review import to_result_json
 
     review = _review(answers, scan, lang)
@@ -117,7 +138,7 @@ def result_text(review) -> str:
     score = result.overall if result.overall is not None else "-"
     lines = [f"{review.answers.business.get('name') or ''}: {score} / 100 "
              f"({band(result.band)})"]
-    if result.capped_by:
+    if result.capped_by and result.uncapped is not None and result.uncapped > result.overall:
         controls = ", ".join(word(lang, f"control.{c}") for c in result.capped_by)
         lines.append("  " + say("review_capped", controls=controls, uncapped=result.uncapped))
     for area in result.areas:
@@ -131,7 +152,8 @@ def result_text(review) -> str:
     for conflict in review.fused.conflicts:
         lines.append("  " + say("review_conflict", question=conflict.question,
                                 summary=conflict.summary))
-    lines.append(say("review_first"))
+    if review.plan.top:
+        lines.append(say("review_first"))
     for planned in review.plan.top:
         lines.append(f"  - {word(lang, f'action.{planned.id}', 'title')} "
                      f"({say('review_minutes', minutes=planned.action.effort_minutes)})")
