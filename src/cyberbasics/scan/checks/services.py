@@ -120,20 +120,27 @@ def _by_address(items: list[tuple[AddressReport, PortProbe]], describe) -> str:
 
 
 def _exposure(ev, group: str, what: str) -> Outcome:
-    view = ev["services"]
-    problem = unavailable(view, what)
-    if problem:
-        return problem
-    scope = _Scope(view, group)
-    early = scope.early(ev.domain, what)
-    if early:
-        return early
+    scope, outcome = _scoped(ev, group, what)
+    if outcome:
+        return outcome
     exposed = scope.open()
     if exposed:
         return Outcome(Status.FAIL, "exposed", scope.evidence,
                        {"services": _by_address(exposed, _describe_open),
                         "count": len(exposed)})
     return scope.not_checked(what) or scope.passed()
+
+
+def _scoped(ev, group: str, what: str):
+    """(the addresses' probes for a group of ports, None), or (None, the Outcome that says
+    why there is nothing to judge: no evidence, no address, nothing reached)."""
+    view = ev["services"]
+    problem = unavailable(view, what)
+    if problem:
+        return None, problem
+    scope = _Scope(view, group)
+    early = scope.early(ev.domain, what)
+    return (None, early) if early else (scope, None)
 
 
 @check("services.remote_access", area="services", severity=Severity.HIGH,
@@ -158,14 +165,9 @@ def databases(ev) -> Outcome:
        needs=("services",), active=True)
 def admin_panels(ev) -> Outcome:
     what = "control panel ports"
-    view = ev["services"]
-    problem = unavailable(view, what)
-    if problem:
-        return problem
-    scope = _Scope(view, "admin_panels")
-    early = scope.early(ev.domain, what)
-    if early:
-        return early
+    scope, outcome = _scoped(ev, "admin_panels", what)
+    if outcome:
+        return outcome
     opened = [(r, p) for r, p in scope.open() if p.portal is None]
     panels = [(r, p) for r, p in opened if p.panel]
     if panels:
@@ -181,14 +183,9 @@ def admin_panels(ev) -> Outcome:
        needs=("services",), active=True)
 def mail_cleartext(ev) -> Outcome:
     what = "POP3 and IMAP (ports 110, 143)"
-    view = ev["services"]
-    problem = unavailable(view, what)
-    if problem:
-        return problem
-    scope = _Scope(view, "mail_cleartext")
-    early = scope.early(ev.domain, what)
-    if early:
-        return early
+    scope, outcome = _scoped(ev, "mail_cleartext", what)
+    if outcome:
+        return outcome
     opened = scope.open()
     cleartext = [(r, p) for r, p in opened if p.answer and p.starttls is False]
     if cleartext:
@@ -213,14 +210,9 @@ def mail_cleartext(ev) -> Outcome:
        active=True)
 def ssh(ev) -> Outcome:
     what = "the SSH server (port 22)"
-    view = ev["services"]
-    problem = unavailable(view, what)
-    if problem:
-        return problem
-    scope = _Scope(view, "ssh")
-    early = scope.early(ev.domain, what)
-    if early:
-        return early
+    scope, outcome = _scoped(ev, "ssh", what)
+    if outcome:
+        return outcome
     servers, outdated, unconfirmed = [], [], []
     for report, probe in scope.open():
         ident = parse_ssh_banner(probe.banner or "") if probe.answer == "SSH" else None
