@@ -14,6 +14,7 @@ import sys
 import active
 import assessments
 import latency
+import report_pdf
 import startup
 import throughput
 
@@ -40,6 +41,8 @@ def main() -> int:
     print("\n".join(active.report(figures["active"])), flush=True)
     figures["assessments"] = assessments.benchmark()
     print("\n".join(assessments.report(figures["assessments"])), flush=True)
+    figures["report_pdf"] = report_pdf.benchmark()
+    print("\n".join(report_pdf.report(figures["report_pdf"])), flush=True)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2, default=str)

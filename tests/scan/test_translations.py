@@ -12,12 +12,14 @@ OTHERS = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
 CHECK_IDS = sorted(c.id for c in all_checks())
 # Texts that may equal the English: formats with no words in them, and words that are the
 # same in both languages.
-SAME_AS_ENGLISH = {"area_grade", "area_state", "review_minutes"}
+SAME_AS_ENGLISH = {"area_grade", "area_state", "review_minutes", "date_format"}
 SAME_WORD = {("pl", "status.fail"),  # "Problem"
              ("it", "column_area"),  # "Area"
              ("ro", "areas.email"),  # "E-mail"
              ("ro", "bands.strong"),  # "Solid"
-             ("es", "no"), ("it", "no")}  # "No"
+             ("es", "no"), ("it", "no"),  # "No"
+             ("es", "fact_sector"),  # "Sector"
+             ("ro", "cost_label")}  # "Cost"
 NAMES = ("platforms",)  # product names (Microsoft 365, Windows, ...) are the same everywhere
 
 
@@ -36,7 +38,7 @@ def _texts(entry, prefix=()):
 
 
 @pytest.mark.parametrize("language", OTHERS)
-@pytest.mark.parametrize("name", ["checks", "report", "questionnaire"])
+@pytest.mark.parametrize("name", ["checks", "report", "questionnaire", "review"])
 def test_every_text_is_translated(language, name):
     english, translated = _catalogue(DEFAULT_LANGUAGE, name), _catalogue(language, name)
     keys = [*CHECK_IDS, "_common"] if name == "checks" else list(english)

@@ -26,6 +26,7 @@ from .options import (
     build_config,
     write_output,
 )
+from .report_command import report as report_command
 
 app = typer.Typer(
     name="cyberbasics",
@@ -40,6 +41,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(catalogue_app, name="catalogue")
 app.command("assess")(assess_command.assess)
 app.command("plan")(assess_command.plan)
+app.command("report")(report_command)
 
 
 @app.command()
