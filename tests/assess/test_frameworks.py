@@ -136,10 +136,13 @@ def test_word_problems_are_named():
     problems = fw.word_problems([small], "en", english)
     assert problems == ["en: group.x.g needs a status (draft or reviewed)",
                         "en: no texts for requirement.x.r"]
-    # another language may leave texts out (English is shown), but not copy English
-    polish = {"framework.x": {"status": "draft", "name": "X", "about": "O"}}
+    # every language holds every text, none a copy of the English but a framework's name
+    polish = {"framework.x": {"status": "draft", "name": "X", "about": "About"},
+              "group.x.g": {"status": "draft", "title": "G"}}
     assert fw.word_problems([small], "pl", english, polish) == [
-        "pl: framework.x name is the English text, not a translation"]
+        "pl: framework.x about is the English text, not a translation",
+        "pl: group.x.g title is the English text, not a translation",
+        "pl: no texts for requirement.x.r"]
 
 
 def test_unknown_controls_in_the_crosswalk_are_reported():

@@ -280,17 +280,14 @@ def expected_words(frameworks: Iterable[Framework]) -> dict[str, tuple[str, ...]
 
 def word_problems(frameworks: Iterable[Framework], language: str, english: dict[str, Any],
                   words: dict[str, Any] | None = None) -> list[str]:
-    """English must hold every text, each with a status. Other languages are not required yet
-    (English is shown until a translation exists); what they do hold must have a status, must
-    not be empty and must not be the English text."""
+    """Every language holds every text, each with a status; a translation is not the English
+    text, except a framework's name (an official name such as "UK Cyber Essentials")."""
     if words is None:
         words = english if language == DEFAULT_LANGUAGE else _words(language)
-    required = language == DEFAULT_LANGUAGE
+    translated = language != DEFAULT_LANGUAGE
     problems = []
     for key, names in expected_words(frameworks).items():
         entry = words.get(key)
-        if entry is None and not required:
-            continue
         if not isinstance(entry, dict):
             problems.append(f"{language}: no texts for {key}")
             continue
@@ -300,7 +297,8 @@ def word_problems(frameworks: Iterable[Framework], language: str, english: dict[
             text = entry.get(name)
             if not isinstance(text, str) or not text.strip():
                 problems.append(f"{language}: {key} {name} is missing")
-            elif not required and text == (english.get(key) or {}).get(name):
+            elif (translated and text == (english.get(key) or {}).get(name)
+                  and not (key.startswith("framework.") and name == "name")):
                 problems.append(f"{language}: {key} {name} is the English text, "
                                 "not a translation")
     return problems
