@@ -394,4 +394,7 @@ async def run_demo() -> int:
     print_text(results)
     print("\nTry it yourself: `.venv/bin/cyberbasics lab` runs the lab and prints the scan "
           "command.")
+    print("The inside view: `.venv/bin/cyberbasics assess -o answers.yaml` asks the questions; "
+          "`.venv/bin/cyberbasics assess --answers src/cyberbasics/lab/answers/florist.yaml` "
+          "scores the florist's.")
     return 0
