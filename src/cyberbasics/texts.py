@@ -7,6 +7,7 @@ it can be translated and improved without touching checks.
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,33 @@ def result_text(check_id: str, result: str, language: str = DEFAULT_LANGUAGE) ->
             if text:
                 return text
     raise MissingText(f"no text for result {result!r} of check {check_id!r}")
+
+
+def words(name: str, language: str = DEFAULT_LANGUAGE) -> Mapping[str, Any]:
+    """A content file's words (`<name>.yaml`) in `language`, with the English for anything
+    it lacks, down to a single option or helper (nested tables are merged key by key).
+    Cached: callers must not change what it returns."""
+    return _merged(name, language)
+
+
+@cache
+def _merged(name: str, language: str) -> Mapping[str, Any]:
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; languages are {', '.join(LANGUAGES)}")
+    english = _catalogue(DEFAULT_LANGUAGE, name)
+    if language == DEFAULT_LANGUAGE:
+        return english
+    return _merge(english, _catalogue(language, name))
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 class _Lenient(dict):

@@ -254,14 +254,23 @@ def test_unknown_language_is_refused_and_missing_ones_fall_back(monkeypatch):
     assert polish.elements("html")[0]["lang"] == "pl"
     assert "Your grade" not in polish.all_text
     # A language without report texts: the page says honestly that it is in English.
-    real = wording._catalogue
-    monkeypatch.setattr(wording, "_catalogue",
-                        lambda language, name: {} if language == "pl" else real(language, name))
-    wording.report_texts.cache_clear()
+    from cyberbasics import texts
+
+    real = texts._catalogue
+
+    def without_polish(language, name):
+        return {} if language == "pl" else real(language, name)
+
+    monkeypatch.setattr(wording, "_catalogue", without_polish)
+    monkeypatch.setattr(texts, "_catalogue", without_polish)
+    caches = (wording.report_texts, texts._merged)
+    for cached in caches:
+        cached.cache_clear()
     try:
         fallback = Page(scan_output.to_html(results()[:1], language="pl"))
     finally:
-        wording.report_texts.cache_clear()
+        for cached in caches:
+            cached.cache_clear()
     assert fallback.elements("html")[0]["lang"] == "en"
     assert "Your grade" in fallback.all_text
 

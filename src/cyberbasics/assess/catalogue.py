@@ -14,7 +14,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES
+from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES, _catalogue
 from .conditions import ConditionError, parse_condition, tests_in
 
 CATALOGUE_DIR = CONTENT_DIR / "catalogue"
@@ -318,14 +318,8 @@ def _action_problems(action: Action, controls: set[str], questions: set[str],
     return problems
 
 
-def _words(language: str) -> dict[str, Any]:
-    import yaml
-
-    path = CONTENT_DIR / language / "catalogue.yaml"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+def _words(language: str) -> Mapping[str, Any]:
+    return _catalogue(language, "catalogue")  # this language's own texts, no fallback
 
 
 def _expected_words(cat: Catalogue) -> dict[str, list[tuple[str, ...]]]:

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES
+from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES, _catalogue
 
 FRAMEWORKS_DIR = CONTENT_DIR / "catalogue" / "frameworks"
 
@@ -256,14 +256,8 @@ def structure_problems(framework: Framework, controls: set[str]) -> list[str]:
     return problems
 
 
-def _words(language: str) -> dict[str, Any]:
-    import yaml
-
-    path = CONTENT_DIR / language / "frameworks.yaml"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+def _words(language: str) -> Mapping[str, Any]:
+    return _catalogue(language, "frameworks")  # this language's own texts, no fallback
 
 
 def expected_words(frameworks: Iterable[Framework]) -> dict[str, tuple[str, ...]]:

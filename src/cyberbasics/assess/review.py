@@ -6,11 +6,11 @@ A review without a scan is still a review, and says so (`scan: null`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES
+from ..texts import DEFAULT_LANGUAGE, LANGUAGES, words
 from .answers import Answers
 from .catalogue import Catalogue
 from .fusion import Fused, fuse
@@ -47,26 +47,9 @@ def build_review(catalogue: Catalogue, answers: Answers, scan: ScanSummary | Non
                   language)
 
 
-@cache
-def catalogue_words(language: str) -> dict[str, Any]:
+def catalogue_words(language: str) -> Mapping[str, Any]:
     """The catalogue's words in `language`, English for any text it lacks."""
-    import yaml
-
-    def read(lang: str) -> dict[str, Any]:
-        path = CONTENT_DIR / lang / "catalogue.yaml"
-        if not path.exists():
-            return {}
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-
-    merged = read(DEFAULT_LANGUAGE)
-    if language != DEFAULT_LANGUAGE:
-        for key, entry in read(language).items():
-            if isinstance(entry, dict) and isinstance(merged.get(key), dict):
-                merged[key] = {**merged[key], **entry}
-            else:
-                merged[key] = entry
-    return merged
+    return words("catalogue", language)
 
 
 def framework_readiness(review: Review):
@@ -81,7 +64,7 @@ def _framework_json(result, language: str) -> dict[str, Any]:
     from .frameworks import load_framework
 
     framework = load_framework(result.framework)
-    names = _framework_words(language)
+    names = words("frameworks", language)
     counts = result.counts
     return {"id": result.framework,
             "name": (names.get(f"framework.{result.framework}") or {}).get("name")
@@ -90,21 +73,6 @@ def _framework_json(result, language: str) -> dict[str, Any]:
             "not_met": counts.get("not_met", 0), "unknown": counts.get("unknown", 0),
             "blockers": list(result.blockers_not_met), "predicted": result.prediction,
             "requirements_missing": len(result.missing)}
-
-
-@cache
-def _framework_words(language: str) -> dict[str, Any]:
-    import yaml
-
-    merged: dict[str, Any] = {}
-    for lang in dict.fromkeys((DEFAULT_LANGUAGE, language)):
-        path = CONTENT_DIR / lang / "frameworks.yaml"
-        if path.exists():
-            with path.open(encoding="utf-8") as handle:
-                for key, entry in (yaml.safe_load(handle) or {}).items():
-                    merged[key] = {**merged.get(key, {}), **entry} if isinstance(entry, dict) \
-                        else entry
-    return merged
 
 
 def area_name(language: str, area_id: str, source: str = "answers") -> str:

@@ -29,11 +29,10 @@ import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES, fill
+from ..texts import DEFAULT_LANGUAGE, LANGUAGES, fill, words
 
 Ask = Callable[[str], str]  # prompt -> the reply; EOFError when the input has ended
 
@@ -63,33 +62,9 @@ class _Stop(Exception):
 
 # --- words -----------------------------------------------------------------------------------
 
-def _read_words(language: str) -> dict[str, Any]:
-    import yaml
-
-    path = CONTENT_DIR / language / "questionnaire.yaml"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-
-
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
-            merged[key] = _merge(base[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-@cache
 def questionnaire_words(language: str) -> Mapping[str, Any]:
     """The questionnaire's words in `language`, English for every key it lacks."""
-    english = _read_words(DEFAULT_LANGUAGE)
-    if language == DEFAULT_LANGUAGE:
-        return english
-    return _merge(english, _read_words(language))
+    return words("questionnaire", language)
 
 
 def plural_form(language: str, count: int) -> str:

@@ -27,7 +27,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from ..assess.review import RESULT_SCHEMA, Review, area_name, catalogue_words, to_result_json, word
-from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES, MissingText, fill
+from ..texts import DEFAULT_LANGUAGE, MissingText, fill, words
 from .safe_text import safe_text
 from .wording import Words
 
@@ -55,31 +55,11 @@ class PreviousResultError(ValueError):
 # --- words ------------------------------------------------------------------------------------
 
 @cache
-def _read_words(language: str) -> dict[str, Any]:
-    import yaml
-
-    path = CONTENT_DIR / language / f"{CATALOGUE}.yaml"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        entries = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    return {key: value for key, value in entries.items() if not str(key).startswith("_")}
-
-
-@cache
 def review_texts(language: str = DEFAULT_LANGUAGE) -> Mapping[str, Any]:
     """Every review-report word in ``language``, English where it has none (nested tables
     merged entry by entry)."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}; languages are {', '.join(LANGUAGES)}")
-    merged: dict[str, Any] = dict(_read_words(DEFAULT_LANGUAGE))
-    if language != DEFAULT_LANGUAGE:
-        for key, value in _read_words(language).items():
-            if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-                merged[key] = {**merged[key], **value}
-            else:
-                merged[key] = value
-    return merged
+    return {key: value for key, value in words(CATALOGUE, language).items()
+            if not str(key).startswith("_")}
 
 
 @dataclass(frozen=True)
@@ -125,23 +105,11 @@ class ReviewWords:
         return self("change_same")
 
 
-@cache
-def _framework_words(language: str) -> dict[str, Any]:
-    import yaml
-
-    path = CONTENT_DIR / language / "frameworks.yaml"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-
-
 def framework_word(language: str, key: str, field: str, default: str) -> str:
     """A framework text in ``language``, else English, else ``default``."""
-    for lang in dict.fromkeys((language, DEFAULT_LANGUAGE)):
-        entry = _framework_words(lang).get(key)
-        if isinstance(entry, dict) and isinstance(entry.get(field), str) and entry[field].strip():
-            return " ".join(entry[field].split())
+    entry = words("frameworks", language).get(key)
+    if isinstance(entry, Mapping) and isinstance(entry.get(field), str) and entry[field].strip():
+        return " ".join(entry[field].split())
     return default
 
 

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from ..scan.grades import AreaGrade, ResultGrades
-from ..texts import DEFAULT_LANGUAGE, LANGUAGES, MissingText, _catalogue, fill
+from ..texts import DEFAULT_LANGUAGE, MissingText, _catalogue, fill, words
 
 CATALOGUE = "report"
 
@@ -22,16 +22,7 @@ CATALOGUE = "report"
 def report_texts(language: str = DEFAULT_LANGUAGE) -> Mapping[str, Any]:
     """Every report text in ``language``, English where it has none (nested tables such as
     ``status`` are merged entry by entry)."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}; languages are {', '.join(LANGUAGES)}")
-    merged: dict[str, Any] = dict(_catalogue(DEFAULT_LANGUAGE, CATALOGUE))
-    if language != DEFAULT_LANGUAGE:
-        for key, value in _catalogue(language, CATALOGUE).items():
-            if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-                merged[key] = {**merged[key], **value}
-            else:
-                merged[key] = value
-    return merged
+    return words(CATALOGUE, language)
 
 
 def page_language(language: str) -> str:
