@@ -26,11 +26,12 @@ async def service_targets(ctx: DomainContext
     web_names = [domain, f"www.{domain}"]
     skipped: list[Skipped] = []
     problems: list[str] = []
+    mx_task = ctx.get("mx")  # asked alongside the addresses, not after them
     lookups = await asyncio.gather(*(ctx.dns.addresses(n) for n in web_names))
     entries = [(name, found, error) for name, (found, error) in zip(web_names, lookups,
                                                                     strict=True)]
     try:
-        mx = await ctx.get("mx")
+        mx = await mx_task
     except Exception as exc:  # the mx collector failed: say so, scan the rest
         problems.append(f"the mail servers could not be looked up ({exc})")
         mx = None
