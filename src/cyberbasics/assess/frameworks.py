@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES, _catalogue
+from .catalogue import STATUSES
 
 FRAMEWORKS_DIR = CONTENT_DIR / "catalogue" / "frameworks"
 
@@ -37,7 +38,6 @@ IN_SCOPE, OUT_OF_SCOPE = "in", "out"
 SCOPES = (IN_SCOPE, OUT_OF_SCOPE)
 READY, NOT_READY, CANNOT_PREDICT = "ready", "not_ready", "cannot_predict"
 SOURCE_FIELDS = ("title", "url", "version", "retrieved")
-WORD_STATUSES = ("draft", "reviewed")
 
 
 class FrameworkError(ValueError):
@@ -285,7 +285,7 @@ def word_problems(frameworks: Iterable[Framework], language: str, english: dict[
         if not isinstance(entry, dict):
             problems.append(f"{language}: no texts for {key}")
             continue
-        if entry.get("status") not in WORD_STATUSES:
+        if entry.get("status") not in STATUSES:
             problems.append(f"{language}: {key} needs a status (draft or reviewed)")
         for name in names:
             text = entry.get(name)
