@@ -106,3 +106,12 @@ def test_plan_prints_the_actions(scan_file):
                          env={"COLUMNS": "200"})
     assert done.exit_code == 0 and "Turn on two-step login for every email account" in \
         done.stdout
+
+
+def test_plan_speaks_the_language_asked_for():
+    done = runner.invoke(app, ["plan", "--answers", str(ANSWERS), "--lang", "pl"],
+                         env={"COLUMNS": "200"})
+    assert done.exit_code == 0
+    for english in ("action", "minutes", "quick win", "verified by", "Turn on"):
+        assert english not in done.stdout
+    assert "Działanie" in done.stdout

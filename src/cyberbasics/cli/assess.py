@@ -106,21 +106,24 @@ def plan(answers: Annotated[Path, typer.Option("--answers", metavar="YAML")],
     from rich.console import Console
     from rich.table import Table
 
-    from ..assess.review import word
+    from ..assess.review import area_name, word
+    from ..report.review_model import ReviewWords
     from ..report.safe_text import safe_text
 
     review = _review(answers, scan, lang)
-    table = Table(title=f"{safe_text(review.answers.business.get('name') or '')}",
-                  show_lines=False)
-    for column in ("#", "action", "area", "minutes", "cost", "quick win", "verified by"):
+    t = ReviewWords(lang)
+    table = Table(title=safe_text(review.answers.business.get("name") or ""))
+    for column in ("#", t("column_action"), t("column_area"), t("column_effort"),
+                   t("cost_label"), t("tag_quick_win"), t("column_verify")):
         table.add_column(column)
     for rank, planned in enumerate(review.plan.actions, 1):
-        kind, target = planned.action.verify_by
+        action = planned.action
         table.add_row(str(rank), word(lang, f"action.{planned.id}", "title"),
-                      word(lang, f"area.{planned.area}"), str(planned.action.effort_minutes),
-                      planned.action.cost_band.replace("_", " "),
-                      "yes" if planned.action.quick_win else "",
-                      f"{kind} {target}".strip(), end_section=rank == 5)
+                      area_name(lang, planned.area), t("effort_minutes",
+                                                       minutes=action.effort_minutes),
+                      t.texts["costs"][action.cost_band],
+                      t("tag_quick_win") if action.quick_win else "",
+                      t.texts["verify"][action.verify_by[0]], end_section=rank == 5)
     Console(emoji=False, highlight=False).print(table)
 
 
