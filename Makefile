@@ -10,15 +10,21 @@ PEER := .venv-peer
 PEER_CONSTRAINTS := requirements/peer-constraints.txt
 PEER_PACKAGES := checkdmarc pytest pytest-asyncio pytest-timeout
 
-.PHONY: install run lab test lint fmt bench clean lock
+.PHONY: install run lab test lint fmt bench clean lock chromium
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml $(CONSTRAINTS)
+$(STAMP): pyproject.toml $(CONSTRAINTS) package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
+	# The web pages' libraries (htmx) and the accessibility checker (axe-core), from npm.
+	npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
+
+# Browser tests drive Debian's chromium; no tool downloads a browser of its own.
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 # Until the web app exists: start the offline lab and scan its demo businesses.
 run: install
@@ -34,7 +40,7 @@ fmt: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-test: install lint
+test: install lint chromium
 	$(BIN)/cyberbasics catalogue check
 	$(BIN)/python -m pytest -q
 
@@ -58,4 +64,4 @@ lock:
 	/tmp/cyberbasics-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > $(PEER_CONSTRAINTS)
 
 clean:
-	rm -rf $(VENV) $(PEER) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(PEER) node_modules var .pytest_cache .ruff_cache .hypothesis
