@@ -17,6 +17,7 @@ import latency
 import report_pdf
 import startup
 import throughput
+import web_load
 
 
 def main() -> int:
@@ -43,6 +44,9 @@ def main() -> int:
     print("\n".join(assessments.report(figures["assessments"])), flush=True)
     figures["report_pdf"] = report_pdf.benchmark()
     print("\n".join(report_pdf.report(figures["report_pdf"])), flush=True)
+    # 20 users as people use the site (a pause between pages), then with no pause at all.
+    figures["web_load"] = web_load.benchmark(think=(web_load.THINK_S, 0.0))
+    print("\n".join(web_load.report(figures["web_load"])), flush=True)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2, default=str)

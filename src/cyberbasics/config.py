@@ -11,6 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .net.target_lock import LockProvider
 
 DEFAULT_DNS_PORT = 53
 
@@ -37,6 +41,8 @@ class ScanConfig:
     active: bool = False  # port connects and path probes: only with the owner's permission
     deep: bool = False  # enumerate every TLS suite with SSLyze instead of a few probes
     rate_limit: float = 20.0  # active mode: new connections per second per target address
+    # active mode: where the per-address locks live; None: lock files on this machine
+    target_lock_provider: LockProvider | None = None
     clock: Callable[[], float] = time.time
 
     def __post_init__(self):

@@ -27,6 +27,7 @@ from .options import (
     write_output,
 )
 from .report_command import report as report_command
+from .serve import serve as serve_command
 
 app = typer.Typer(
     name="cyberbasics",
@@ -42,6 +43,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.command("assess")(assess_command.assess)
 app.command("plan")(assess_command.plan)
 app.command("report")(report_command)
+app.command("serve")(serve_command)
 
 
 @app.command()

@@ -26,13 +26,25 @@ import shlex
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..texts import DEFAULT_LANGUAGE, LANGUAGES, fill, words
+# The questionnaire's pure parts live in the core, shared with the web; plural_form and
+# questionnaire_words stay importable from here.
+from ..assess.questionnaire import (
+    COUNTRY_ALIASES,
+    Words,
+    helper_platforms,
+    helper_text,
+    option_label,
+    plural_form,  # noqa: F401
+    profile_choices,
+    profile_kind,
+    questionnaire_words,  # noqa: F401
+)
+from ..texts import DEFAULT_LANGUAGE, LANGUAGES
 
 Ask = Callable[[str], str]  # prompt -> the reply; EOFError when the input has ended
 
@@ -40,12 +52,6 @@ Ask = Callable[[str], str]  # prompt -> the reply; EOFError when the input has e
 # someone else, and its comments would be lost by a rewrite, so it is copied aside first.
 MARKER = "# cyberbasics answers file"
 REQUIRED = ("name", "country")
-# catalogue.yaml declares a list field and a one-of field the same way (their values); these
-# take several values.
-MULTIPLE = frozenset({"platforms"})
-# Helpers that concern every business whatever its platforms (every office has a router).
-EVERYONE_HAS = frozenset({"router"})
-COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}  # the EU's own codes for two ISO ones
 HELP, SKIP, QUIT = "?", "s", "q"
 PROMPT = "> "
 NAME_LENGTH = 200
@@ -58,53 +64,6 @@ class QuestionnaireError(Exception):
 
 class _Stop(Exception):
     """The owner asked to stop ("q"), or the input ended."""
-
-
-# --- words -----------------------------------------------------------------------------------
-
-def questionnaire_words(language: str) -> Mapping[str, Any]:
-    """The questionnaire's words in `language`, English for every key it lacks."""
-    return words("questionnaire", language)
-
-
-def plural_form(language: str, count: int) -> str:
-    """The plural category (CLDR, whole numbers) a count takes in a language."""
-    if language == "pl":
-        if count == 1:
-            return "one"
-        if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
-            return "few"
-        return "many"
-    if language == "ro":
-        if count == 1:
-            return "one"
-        if count == 0 or 1 <= count % 100 <= 19:
-            return "few"
-        return "other"
-    return "one" if count == 1 else "other"
-
-
-@dataclass(frozen=True)
-class Words:
-    """`words("progress", number=3, total=30)`; a key with plural forms takes `count`."""
-
-    language: str = DEFAULT_LANGUAGE
-
-    def get(self, key: str) -> Any:
-        value: Any = questionnaire_words(self.language)
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
-        return value
-
-    def __call__(self, key: str, **params: Any) -> str:
-        value = self.get(key)
-        if isinstance(value, Mapping) and "count" in params:
-            forms = value
-            value = next((forms[f] for f in (plural_form(self.language, params["count"]),
-                                             "other", "many", "one") if f in forms), None)
-        if not isinstance(value, str):
-            return key  # a key without words still shows, never crashes the run
-        return fill(value.strip(), params)
 
 
 # --- the answers file --------------------------------------------------------------------------
@@ -315,16 +274,10 @@ class _Session:
             self.profile_field(name)
 
     def profile_kind(self, name: str) -> str:
-        kind = self.catalogue.profile.get(name, "text")
-        if isinstance(kind, tuple):
-            return "many" if name in MULTIPLE else "one"
-        return {"number": "number", "yes_no": "yes_no"}.get(kind, "text")
+        return profile_kind(self.catalogue, name)
 
     def profile_choices(self, name: str, kind: str) -> list[tuple[str, str]]:
-        if kind == "yes_no":
-            return [("yes", self.words("yes")), ("no", self.words("no"))]
-        values = self.catalogue.profile.get(name) or ()
-        return [(v, self.label(f"profile.{name}.values.{v}", v)) for v in values]
+        return profile_choices(self.catalogue, name, self.language)
 
     def label(self, key: str, fallback: str) -> str:
         text = self.words(key)
@@ -487,43 +440,17 @@ class _Session:
             return
 
     def option_label(self, question, option_id: str) -> str:
-        from ..assess.catalogue import DONT_KNOW, NOT_APPLICABLE
-        from ..assess.review import catalogue_words, word
-
-        if option_id in (DONT_KNOW, NOT_APPLICABLE):
-            return word(self.language, f"option.{option_id}", "text")
-        for language in dict.fromkeys((self.language, DEFAULT_LANGUAGE)):
-            entry = catalogue_words(language).get(f"question.{question.id}") or {}
-            text = (entry.get("options") or {}).get(option_id)
-            if isinstance(text, str):
-                return " ".join(text.split())
-        return option_id
-
-    def helper_text(self, question, platform: str) -> str | None:
-        from ..assess.review import catalogue_words
-
-        for language in dict.fromkeys((self.language, DEFAULT_LANGUAGE)):
-            entry = catalogue_words(language).get(f"question.{question.id}") or {}
-            text = (entry.get("how_to_find_out") or {}).get(platform)
-            if isinstance(text, str) and text.strip():
-                return " ".join(text.split())
-        return None
+        return option_label(self.language, question, option_id)
 
     def helper(self, question) -> None:
         if not question.helpers:
             self.say(self.words("help_none"))
             return
-        platforms = self.business.get("platforms")
-        if isinstance(platforms, list | tuple):
-            mine = {str(p).strip().lower() for p in platforms} | EVERYONE_HAS
-            shown = [p for p in question.helpers if p in mine]
-        else:  # platforms not given: every helper
-            shown = list(question.helpers)
-        if not shown:
+        shown, matched = helper_platforms(question, self.business)
+        if not matched:
             self.say(self.words("help_other_platforms"))
-            shown = list(question.helpers)
         for platform in shown:
-            text = self.helper_text(question, platform)
+            text = helper_text(self.language, question, platform)
             if text:
                 self.say(self.words("help_heading",
                                     platform=self.label(f"platforms.{platform}", platform)),

@@ -13,6 +13,11 @@ someone else.
 Within one batch the collectors that reach the same address (port probes, file probes) share
 one hold through `TargetLocks`: the file is locked when the first of them starts and
 released when the last one ends.
+
+Lock files serve the processes of one machine. Where workers on several machines scan, the
+lock comes from elsewhere: `TargetLocks` takes any `LockProvider` (``ScanConfig.
+target_lock_provider``), such as the web platform's database leases
+(``cyberbasics.web.jobs.target_lease``); this module knows nothing of where they live.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from .ratelimit import canonical_address
 
@@ -136,12 +142,38 @@ def _read_holder(fd: int) -> str:
     return text if text.isprintable() else ""
 
 
-class TargetLocks:
-    """A batch's holds on target addresses: one file lock per address, shared by every
-    collector of the batch that probes it (so they never wait for each other)."""
+class LockProvider(Protocol):
+    """Where the per-address locks live. ``acquire`` waits at most ``wait`` seconds and
+    raises `TargetBusy` when another holder keeps the address longer (`TargetLockError` when
+    the lock cannot be taken at all); it returns a handle that ``release`` gives back. Both
+    get the address in canonical form."""
+
+    async def acquire(self, address: str, *, wait: float) -> Any: ...
+
+    async def release(self, held: Any) -> None: ...
+
+
+class FileLocks:
+    """The default provider: one lock file per address on this machine (see above)."""
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder
+
+    async def acquire(self, address: str, *, wait: float) -> _Held:
+        return await acquire(address, wait=wait, folder=self.folder)
+
+    async def release(self, held: _Held) -> None:
+        release(held)
+
+
+class TargetLocks:
+    """A batch's holds on target addresses: one lock per address (a lock file, or what the
+    ``provider`` gives), shared by every collector of the batch that probes it (so they
+    never wait for each other)."""
+
+    def __init__(self, folder: Path | None = None, *, provider: LockProvider | None = None):
+        self.folder = folder
+        self.provider: LockProvider = provider if provider is not None else FileLocks(folder)
         self._entries: dict[str, _Entry] = {}
 
     @contextlib.asynccontextmanager
@@ -150,7 +182,7 @@ class TargetLocks:
         entry = self._entries.setdefault(key, _Entry())
         async with entry.taking:
             if entry.count == 0:
-                entry.held = await acquire(key, wait=wait, folder=self.folder)
+                entry.held = await self.provider.acquire(key, wait=wait)
             entry.count += 1
         try:
             yield
@@ -158,7 +190,7 @@ class TargetLocks:
             entry.count -= 1
             if entry.count == 0 and entry.held is not None:
                 held, entry.held = entry.held, None
-                release(held)
+                await self.provider.release(held)
 
     def held(self, address: str) -> bool:
         entry = self._entries.get(canonical_address(address))
@@ -169,4 +201,4 @@ class _Entry:
     def __init__(self):
         self.taking = asyncio.Lock()
         self.count = 0
-        self.held: _Held | None = None
+        self.held: Any = None

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from ..config import ScanConfig
 from ..texts import MissingText, check_texts, fill, result_text
@@ -17,6 +18,9 @@ from .registry import Check, all_checks, select
 from .targets import InvalidTarget, parse_target
 
 Progress = Callable[[DomainResult], None]
+# (domain, evidence name): one piece of evidence a check needs is in (or could not be had),
+# so callers can show which areas are finished before the whole domain is.
+EvidenceDone = Callable[[str, str], None]
 
 all_checks()  # registers every check (and imports their evidence modules) before any scan
 
@@ -28,9 +32,12 @@ async def scan_domains(
     progress: Progress | None = None,
     session: ScanSession | None = None,
     language: str = "en",
+    on_evidence: EvidenceDone | None = None,
 ) -> list[DomainResult]:
     """Scan each input (a domain, or a URL or address to take the domain from), in order;
-    the findings' texts in `language` (English where a text has no translation)."""
+    the findings' texts in `language` (English where a text has no translation).
+    `progress` hears of each finished domain, `on_evidence` of each piece of evidence the
+    checks need as it comes in (both called in the event loop: keep them quick)."""
     checks = select(config.checks, active=config.active)
     own_session = session is None
     session = session or ScanSession(config)
@@ -39,7 +46,7 @@ async def scan_domains(
 
     async def one(text: str) -> DomainResult:
         async with slots:
-            result = await scan_one(text, checks, session, language)
+            result = await scan_one(text, checks, session, language, on_evidence=on_evidence)
         if progress:
             progress(result)
         return result
@@ -71,7 +78,8 @@ async def _prepare(config: ScanConfig) -> None:
 
 
 async def scan_one(text: str, checks: list[Check], session: ScanSession,
-                   language: str = "en") -> DomainResult:
+                   language: str = "en", *, on_evidence: EvidenceDone | None = None
+                   ) -> DomainResult:
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     config = session.config
@@ -88,6 +96,10 @@ async def scan_one(text: str, checks: list[Check], session: ScanSession,
         return finish(None, error=ScanFailure(exc.code, exc.message))
     ctx = DomainContext(target.domain, session)
     needs = _needs(checks)
+    if on_evidence is not None:  # done, failed or cancelled, each piece is reported once
+        for name in needs:
+            ctx.get(name).add_done_callback(partial(_evidence_done, on_evidence, ctx.domain,
+                                                    name))
     gathering = asyncio.ensure_future(ctx.gather(needs, config.domain_timeout))
     if await _is_nxdomain(ctx, config.domain_timeout):
         gathering.cancel()
@@ -106,6 +118,11 @@ async def _is_nxdomain(ctx: DomainContext, timeout: float) -> bool:
     await asyncio.wait([task], timeout=timeout)
     return (task.done() and not task.cancelled() and task.exception() is None
             and task.result().rcode == "NXDOMAIN")
+
+
+def _evidence_done(on_evidence: EvidenceDone, domain: str, name: str, _task) -> None:
+    with contextlib.suppress(Exception):  # a listener's bug must not cost the scan
+        on_evidence(domain, name)
 
 
 def _needs(checks: list[Check]) -> list[str]:

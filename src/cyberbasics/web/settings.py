@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -31,7 +31,9 @@ def _list(name: str, default: str = "") -> list[str]:
 
 
 def database_from_url(url: str) -> dict:
-    """`sqlite:///path` (relative to the working folder) or `postgres://user:pw@host:port/db`."""
+    """`sqlite:///path` (relative to the working folder) or `postgres://user:pw@host:port/db`;
+    for PostgreSQL, query parameters are libpq's connection options (`?sslmode=verify-full`)
+    and a Unix socket folder is written URL-encoded as the host (`%2Frun%2Fpostgresql`)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
@@ -50,9 +52,10 @@ def database_from_url(url: str) -> dict:
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
+            "HOST": unquote(parts.hostname or ""),
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
+            "OPTIONS": dict(parse_qsl(parts.query)),
         }
     raise ImproperlyConfigured(f"CYBERBASICS_DATABASE_URL: unknown scheme {parts.scheme!r} "
                                "(use sqlite:///path or postgres://user:password@host/name)")
@@ -96,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cyberbasics.web.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -133,7 +137,7 @@ LOGIN_REDIRECT_URL = "businesses:home"
 LOGOUT_REDIRECT_URL = "home"
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
-SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True  # htmx reads the token from a <meta>
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -158,7 +162,9 @@ STATIC_ROOT = VAR_DIR / "static"
 # Browser libraries come from npm (package.json at the repository's root; `make` runs npm).
 NODE_MODULES = Path(os.environ.get("CYBERBASICS_NODE_MODULES",
                                    WEB_DIR.parents[2] / "node_modules"))
-STATICFILES_DIRS = [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
+# The site's own files (cyberbasics/site.css, site.js) live beside the templates, outside
+# any app, so they are listed here too.
+STATICFILES_DIRS = [WEB_DIR / "static", ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
 # Served by WhiteNoise from the app folders as they are (no collectstatic needed here).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -173,6 +179,10 @@ EMAIL_USE_TLS = _flag("CYBERBASICS_EMAIL_STARTTLS")
 DEFAULT_FROM_EMAIL = os.environ.get("CYBERBASICS_EMAIL_FROM", "Cyber Basics <noreply@localhost>")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# `cyberbasics_worker` (docs/decisions/0004-task-leases.md): a worker silent for this long is
+# presumed dead and its task runs again, at most this many times in all.
+CYBERBASICS_TASK_LEASE_SECONDS = float(os.environ.get("CYBERBASICS_TASK_LEASE_SECONDS", "30"))
+CYBERBASICS_TASK_MAX_ATTEMPTS = int(os.environ.get("CYBERBASICS_TASK_MAX_ATTEMPTS", "3"))
 
 # Where scans resolve names, which CA they trust and which ports they use: in the lab, the
 # file `cyberbasics lab --state-file` writes; otherwise the configured nameservers.

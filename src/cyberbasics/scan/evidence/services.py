@@ -83,7 +83,7 @@ async def rate_limiter(ctx: DomainContext) -> RateLimiter:
 
 async def target_locks(ctx: DomainContext) -> TargetLocks:
     async def make():
-        return TargetLocks()
+        return TargetLocks(provider=ctx.config.target_lock_provider)
 
     return await ctx.session.memo("active:target_locks", make)
 

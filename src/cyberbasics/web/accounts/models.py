@@ -50,3 +50,20 @@ class User(AbstractUser):
     @property
     def has_second_factor(self) -> bool:
         return bool(self.totp_secret and self.totp_confirmed_at)
+
+
+class LoginAttempt(models.Model):
+    """One failed step of a sign-in (password or second-factor code), kept in the database
+    so the throttle holds across processes and machines. Rows older than a day are pruned."""
+
+    class Stage(models.TextChoices):
+        PASSWORD = "password", _("password")
+        CODE = "code", _("second-factor code")
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PASSWORD)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at"]

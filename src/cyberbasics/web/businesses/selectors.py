@@ -68,3 +68,63 @@ def access_for(request, business_id: int, roles: tuple[str, ...] = (OWNER, STAFF
         if link is not None and link.business_id == business_id:
             return Access(link.business, CLIENT, link)
     raise Http404
+
+
+# --- the dashboard and the business overview ----------------------------------------------
+
+BAND_TONES = {"strong": "good", "good": "good", "developing": "warn", "basic": "bad",
+              "starting": "bad"}
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """What a list shows of a review: finished or not, and its score when it has one (from
+    the `cyberbasics.result/1` document kept when the review was completed)."""
+
+    review: object  # reviews.Review
+    completed: bool
+    score: int | None
+    band: str | None
+
+    @property
+    def tone(self) -> str:
+        return BAND_TONES.get(self.band or "", "neutral")
+
+
+def review_summary(review) -> ReviewSummary | None:
+    if review is None:
+        return None
+    overall = (review.result or {}).get("overall") if isinstance(review.result, dict) else None
+    overall = overall if isinstance(overall, dict) else {}
+    score = overall.get("score")
+    band = overall.get("band")
+    return ReviewSummary(review, review.completed_at is not None,
+                         score if isinstance(score, int) else None,
+                         band if isinstance(band, str) else None)
+
+
+@dataclass(frozen=True)
+class BusinessRow:
+    business: Business
+    role: str
+    domains: tuple
+    latest: ReviewSummary | None
+
+
+def dashboard_rows(user) -> list[BusinessRow]:
+    """The businesses a user belongs to or advises, each with the user's role, its domains
+    and its latest review, by name."""
+    businesses = businesses_for(user).order_by("name", "pk").prefetch_related(
+        "domains", "reviews")
+    roles = dict(Membership.objects.filter(user=user).values_list("business_id", "role"))
+    rows = []
+    for business in businesses:
+        reviews = list(business.reviews.all())  # newest first (Review.Meta.ordering)
+        rows.append(BusinessRow(business, roles.get(business.pk, ADVISOR),
+                                tuple(business.domains.all()),
+                                review_summary(reviews[0] if reviews else None)))
+    return rows
+
+
+def reviews_of(business: Business) -> list[ReviewSummary]:
+    return [review_summary(review) for review in business.reviews.order_by("-created_at")]

@@ -46,3 +46,21 @@ class AdvisorBranding(models.Model):
                                    related_name="branding")
     name = models.CharField(_("name on reports"), max_length=120)
     logo_png = models.BinaryField(null=True, blank=True)
+
+
+class ProgrammeInvitation(models.Model):
+    """An e-mailed invitation to become an advisor of a programme, for someone who has no
+    account yet; accepted while signed in with the invited address. Only the token's SHA-256
+    is stored."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE,
+                                  related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=ProgrammeRole.Role.choices,
+                            default=ProgrammeRole.Role.ADVISOR)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)

@@ -36,9 +36,12 @@ def core_answers(review: Review) -> Answers:
 
 
 def latest_scan(review: Review) -> Scan | None:
-    """The outside view the review uses: its own latest finished scan."""
-    return review.scans.filter(status=Scan.Status.DONE, result__isnull=False) \
-        .order_by("-finished_at").first()
+    """The outside view the review uses: its own latest finished scan (for a finished
+    review, the latest one finished before it, so its result never changes afterwards)."""
+    scans = review.scans.filter(status=Scan.Status.DONE, result__isnull=False)
+    if review.completed_at is not None:
+        scans = scans.filter(finished_at__lte=review.completed_at)
+    return scans.order_by("-finished_at").first()
 
 
 def scan_summary_of(scan: Scan | None, domains) -> ScanSummary | None:

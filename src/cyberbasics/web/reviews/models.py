@@ -104,6 +104,14 @@ class ActionItem(models.Model):
     reminder_sent_for = models.DateField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When it was last marked done (or verified): "what changed" between two reviews.
+    done_at = models.DateTimeField(null=True, blank=True)
+    # The scan checks that confirmed it (an action is verified only with a confirmation).
+    verified_by = models.CharField(max_length=200, blank=True)
+    # Why a scan changed the status by itself, as data shown in the reader's language:
+    # {"kind": "verified" | "still_failing" | "failing_again", "checks": [...],
+    #  "domains": [...], "scan": id, "at": ISO date}; emptied when a person changes it.
+    status_note = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["business", "action"],

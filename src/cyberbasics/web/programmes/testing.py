@@ -1,0 +1,78 @@
+"""Factories for tests of the advisor, client and programme pages (and for other tests that
+need a programme, an advisor or a finished review)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from ..accounts.testing import sign_in_with_second_factor
+from ..businesses.models import AdvisorAccess, Business, Membership
+from ..reviews.models import Review
+from .models import Programme, ProgrammeRole
+
+_numbers = itertools.count(1)
+
+
+def make_user(email: str | None = None, **fields):
+    email = email or f"person{next(_numbers)}@example.org"
+    # No password: hashing one (argon2) would slow every test down; tests sign in directly.
+    return get_user_model().objects.create_user(email, None, **fields)
+
+
+def make_programme(name: str = "Safer Shops", country: str = "GB") -> Programme:
+    return Programme.objects.create(name=name, country=country, time_zone="Europe/London")
+
+
+def make_role(programme, role: str, user=None):
+    user = user or make_user()
+    ProgrammeRole.objects.create(programme=programme, user=user, role=role)
+    return user
+
+
+def make_advisor(programme, user=None):
+    return make_role(programme, ProgrammeRole.Role.ADVISOR, user)
+
+
+def make_operator(programme, user=None):
+    return make_role(programme, ProgrammeRole.Role.OPERATOR, user)
+
+
+def make_business(name: str | None = None, *, programme=None, owner=None,
+                  country: str = "GB") -> Business:
+    business = Business.objects.create(name=name or f"Business {next(_numbers)}",
+                                       country=country, programme=programme)
+    if owner is not None:
+        Membership.objects.create(business=business, user=owner, role=Membership.Role.OWNER)
+    return business
+
+
+def give_access(business, advisor, consent: str = "Owner agreed by e-mail on 1 March 2025"):
+    return AdvisorAccess.objects.create(business=business, advisor=advisor, consent=consent)
+
+
+def result_document(score: int, band: str, areas: dict[str, int] | None = None,
+                    actions: tuple[str, ...] = ()) -> dict:
+    """A stored `cyberbasics.result/1` document with what the pages read of it."""
+    return {"schema": "cyberbasics.result/1",
+            "overall": {"score": score, "band": band, "capped_by": [], "uncapped": score},
+            "areas": [{"id": area, "name": area, "score": value, "band": None, "unknown": [],
+                       "source": "answers"} for area, value in (areas or {}).items()],
+            "actions": [{"id": action, "priority": 10 - i} for i, action in enumerate(actions)]}
+
+
+def completed_review(business, score: int, band: str, *, days_ago: int = 1, **result) -> Review:
+    review = Review.objects.create(business=business, catalogue_version="test")
+    at = timezone.now() - dt.timedelta(days=days_ago)
+    Review.objects.filter(pk=review.pk).update(
+        created_at=at, completed_at=at, result=result_document(score, band, **result))
+    review.refresh_from_db()
+    return review
+
+
+def sign_in(client, user):
+    """Signed in with the second factor passed (advisors and operators need it)."""
+    return sign_in_with_second_factor(client, user)

@@ -1,0 +1,218 @@
+"""`cyberbasics serve` (`make run`) as a person meets it: started as a process, it prints the
+address and the demo accounts; the site answers and a demo owner signs in with what was
+printed; an advisor too, with a code from the printed secret; Ctrl-C leaves no process
+behind. Loopback only."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+from cyberbasics.web import demo
+
+START_S = 180.0  # migrating, seeding (argon2, scans of the lab) on a busy machine
+STOP_S = 30.0
+URL_LINE = re.compile(r"Cyber Basics is running at (http://127\.0\.0\.1:\d+/)")
+
+
+class Forms(HTMLParser):
+    """Every form of a page: its action, method and fields (name -> value; radios and
+    checkboxes keep the first value)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": attrs.get("action") or "",
+                               "method": (attrs.get("method") or "get").lower(),
+                               "fields": {}, "types": {}})
+        elif tag in ("input", "button", "textarea", "select") and self.forms \
+                and attrs.get("name"):
+            form = self.forms[-1]
+            form["types"][attrs["name"]] = attrs.get("type") or tag
+            form["fields"].setdefault(attrs["name"], attrs.get("value") or "")
+
+
+def form_with(html: str, field_type: str, url: str) -> dict:
+    parser = Forms()
+    parser.feed(html)
+    form = next(f for f in parser.forms if f["method"] == "post"
+                and field_type in f["types"].values())
+    form["action"] = str(httpx.URL(url).join(form["action"] or url))
+    return form
+
+
+def sign_in(client: httpx.Client, email: str, password: str, secret: str = "") -> httpx.Response:
+    page = client.get("/accounts/sign-in/")
+    assert page.status_code == 200
+    form = form_with(page.text, "password", str(page.url))
+    fields = dict(form["fields"])
+    for name, kind in form["types"].items():
+        if kind == "email" or name in ("email", "username"):
+            fields[name] = email
+        elif kind == "password":
+            fields[name] = password
+    response = client.post(form["action"], data=fields, headers={"Referer": str(page.url)})
+    if secret:  # the second step: a code from the authenticator app
+        assert response.status_code == 200, response.text[:500]
+        form = form_with(response.text, "text", str(response.url))
+        fields = dict(form["fields"])
+        fields[next(n for n in form["types"] if "code" in n)] = pyotp.TOTP(secret).now()
+        response = client.post(form["action"], data=fields,
+                               headers={"Referer": str(response.url)})
+    return response
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process under `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """`cyberbasics serve` running: (its process, the URL, the printed lines so far)."""
+    script = Path(sys.executable).with_name("cyberbasics")
+    command = [str(script)] if script.exists() else [
+        sys.executable, "-c", "from cyberbasics.cli.main import app; app()"]
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("CYBERBASICS_DATABASE", "DJANGO_"))}
+    env.update(CYBERBASICS_VAR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([*command, "serve", "--port", str(free_port())], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               stdin=subprocess.DEVNULL)
+    lines: list[str] = []
+    arrived: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line)
+            arrived.put(line)
+        arrived.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        deadline = time.monotonic() + START_S
+        url = None
+        while url is None:
+            try:
+                line = arrived.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                line = ""
+            if line is None or time.monotonic() > deadline:
+                pytest.fail("no address printed:\n" + "".join(lines[-60:]))
+            match = URL_LINE.search(line or "")
+            url = match.group(1) if match else None
+        # The sheet is printed whole once the address is.
+        while not any("Ctrl-C stops everything" in line for line in lines):
+            if time.monotonic() > deadline:
+                pytest.fail("the sign-in sheet was not printed:\n" + "".join(lines[-60:]))
+            time.sleep(0.05)
+        yield process, url, lines
+    finally:
+        if process.poll() is None:
+            for pid in descendants(process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+            process.kill()
+            process.wait(10)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_make_run_serves_the_demo_and_stops_cleanly(served):
+    process, url, lines = served
+    output = "".join(lines)
+    children = descendants(process.pid)
+    assert len(children) >= 3  # the lab, the task worker, the web server
+
+    # What was printed is what works: the password, an owner, an advisor's secret.
+    password = re.search(r"password: (\S+)", output).group(1)
+    assert password == demo.DEMO_PASSWORD
+    owner = re.search(r"business owner\s+(owner@florist\.example)", output).group(1)
+    advisor, secret = re.search(r"advisor\s+(\S+@\S+)\s+second factor \(TOTP\) secret: "
+                                r"([A-Z2-7]+)", output).groups()
+    assert "(lab)" in output and "otpauth://totp/" in output
+
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as client:
+        home = client.get("/")
+        assert home.status_code == 200 and "Cyber Basics" in home.text
+        assert client.get("/healthz").text == "ok"
+        page = sign_in(client, owner, password)
+        assert page.status_code == 200
+        assert "/accounts/sign-in" not in page.url.path
+        assert "Fleur &amp; Co (lab)" in client.get("/dashboard/").text
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as client:
+        page = sign_in(client, advisor, password, secret)
+        assert page.status_code == 200 and "/accounts/sign-in" not in page.url.path
+        dashboard = client.get("/dashboard/").text
+        assert "Pipe Dream Plumbing (lab)" in dashboard or "Ledger Lane" in dashboard
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(STOP_S) == 0
+    deadline = time.monotonic() + STOP_S
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if alive(pid)], "processes left behind"
+    assert "Stopped: the web server, the task worker and the lab." in "".join(lines)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_child_that_dies_stops_everything(served):
+    process, _, lines = served
+    children = descendants(process.pid)
+    web = next(pid for pid in children
+               if "runner\0web\0" in Path(f"/proc/{pid}/cmdline").read_text())
+    os.kill(web, signal.SIGKILL)
+    assert process.wait(STOP_S) == 1
+    deadline = time.monotonic() + STOP_S
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if alive(pid)]
+    assert "The web server stopped unexpectedly" in "".join(lines)
