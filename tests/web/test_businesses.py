@@ -222,12 +222,14 @@ def test_starting_a_review_opens_one_and_only_one(owner_client, bakery):
     response = owner_client.post(url)
     opened = bakery.reviews.get()
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"#review-{opened.pk}")
+    assert response.headers["Location"] == reverse("assessment:questions",
+                                                   args=[bakery.pk, opened.pk])
     owner_client.post(url)
     assert bakery.reviews.count() == 1  # the open one is carried on
     assert AuditEvent.objects.filter(action="review.started").count() == 1
     text = owner_client.get(reverse("businesses:detail", args=[bakery.pk])).content.decode()
     assert "in progress" in text and url not in text
+    assert reverse("assessment:questions", args=[bakery.pk, opened.pk]) in text
 
 
 def test_starting_a_review_is_a_post(owner_client, bakery):

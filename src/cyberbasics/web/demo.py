@@ -524,7 +524,7 @@ def describe(url: str) -> str:
     lines = [f"Demo accounts (lab). Every one signs in with the password: {DEMO_PASSWORD}", ""]
     for demo in ACCOUNTS:
         where = f"  {names[demo.domain]}, {demo.domain}" if demo.domain else ""
-        lines.append(f"  {ROLE_NAMES[demo.role]:<19} {demo.email:<34}{where}")
+        lines.append(f"  {ROLE_NAMES[demo.role]:<19} {demo.email:<34}{where}".rstrip())
         if demo.totp_secret:
             lines.append(f"  {'':<19} second factor (TOTP) secret: {demo.totp_secret}")
             lines.append(f"  {'':<19} {demo.otpauth_uri()}")

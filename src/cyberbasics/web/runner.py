@@ -111,9 +111,10 @@ class Supervisor:
             raise ChildDied(f"the {child.name} stopped unexpectedly (exit code "
                             f"{child.process.returncode})")
 
-    def stop(self, wait: float = STOP_WAIT_S) -> None:
+    def stop(self, wait: float = STOP_WAIT_S) -> list[str]:
         """SIGTERM to every child's group, latest first; SIGKILL to any still there after
-        `wait` seconds; every child waited for."""
+        `wait` seconds; every child waited for. Returns their names."""
+        names = [child.name for child in reversed(self.children)]
         for child in reversed(self.children):
             _signal_group(child, signal.SIGTERM)
         deadline = time.monotonic() + wait
@@ -127,6 +128,7 @@ class Supervisor:
             # Anything the child left in its group goes too.
             _signal_group(child, signal.SIGKILL)
         self.children.clear()
+        return names
 
 
 def _signal_group(child: Child, signum: int) -> None:
@@ -206,10 +208,14 @@ def serve(*, port: int = 8000, var: Path | None = None, seed: bool = True,
         # A second Ctrl-C must not leave children behind half-way through stopping them.
         for signum in previous:
             signal.signal(signum, signal.SIG_IGN)
-        supervisor.stop()
+        stopped = supervisor.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        out.write("Stopped: the web server, the task worker and the lab.\n")
+        if stopped:
+            names = [f"the {name}" for name in stopped]
+            listed = names[0] if len(names) == 1 else \
+                ", ".join(names[:-1]) + " and " + names[-1]
+            out.write(f"Stopped: {listed}.\n")
         out.flush()
 
 

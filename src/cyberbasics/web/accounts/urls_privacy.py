@@ -9,12 +9,12 @@ from . import views_privacy as views
 
 app_name = "privacy"
 urlpatterns = [
-    path("business/<int:business_id>/privacy/", views.business_privacy, name="business"),
-    path("business/<int:business_id>/privacy/export/", views.business_export,
+    path("b/<int:business_id>/privacy/", views.business_privacy, name="business"),
+    path("b/<int:business_id>/privacy/export/", views.business_export,
          name="business-export"),
-    path("business/<int:business_id>/privacy/delete/", views.business_delete,
+    path("b/<int:business_id>/privacy/delete/", views.business_delete,
          name="business-delete"),
-    path("business/<int:business_id>/activity/", audit_views.business_events,
+    path("b/<int:business_id>/activity/", audit_views.business_events,
          name="business-activity"),
     path("account/export/", views.account_export, name="account-export"),
     path("account/delete/", views.account_delete, name="account-delete"),

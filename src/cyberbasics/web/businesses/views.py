@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -74,8 +73,7 @@ def detail(request, access):
 def start_review(request, access):
     review = services.start_review(access.business, request=request)
     messages.success(request, _("The review is open."))
-    return redirect(reverse("businesses:detail", args=[access.business.pk])
-                    + f"#review-{review.pk}")
+    return redirect("assessment:questions", access.business.pk, review.pk)
 
 
 @business_view(*MANAGERS)

@@ -363,10 +363,14 @@ def finish_review(review: Review, language: str, *, request) -> Review:
     review = Review.objects.select_for_update().select_related("business").get(pk=review.pk)
     if review.completed:
         return review
-    result = to_result_json(core_review(review, language))
+    from .plan import sync_action_items
+
+    core = core_review(review, language)
+    result = to_result_json(core)
     review.result = result
     review.completed_at = timezone.now()
     review.save(update_fields=["result", "completed_at"])
+    sync_action_items(review.business, core.plan)  # the plan's tracking rows, at once
     record("review.completed", request=request, business=review.business, review=review.pk,
            score=result["overall"]["score"])
     return review

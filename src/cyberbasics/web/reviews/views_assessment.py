@@ -140,8 +140,11 @@ def question(request, access, review_id: int, question_id: str):
                 return _finished(request, review)
             except ValueError:
                 error = _("Please choose one of the answers.")
-        if _htmx(request):
-            return render(request, "reviews/assessment/_saved.html", {"error": error})
+        if _htmx(request):  # "Saved" in the status region, and the progress brought up to date
+            state = assessment.questionnaire(review)
+            view = None if error or not state.applies(asked.id) else \
+                assessment.question_view(state, asked, language)
+            return render(request, "reviews/assessment/_saved.html", {"error": error, "q": view})
         if error is None:
             state = assessment.questionnaire(review)
             if request.POST.get("go") == "back":
