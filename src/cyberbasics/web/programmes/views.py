@@ -62,8 +62,8 @@ def advisors(request, programme):
     })
 
 
-@require_POST
 @programme_view
+@require_POST
 def advisor_remove(request, programme, role_id: int):
     role = get_object_or_404(selectors.programme_advisors(programme), pk=role_id)
     email = role.user.email

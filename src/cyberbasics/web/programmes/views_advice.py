@@ -110,8 +110,8 @@ def business_advisors(request, access):
     })
 
 
-@require_POST
 @business_view(OWNER)
+@require_POST
 def advisor_revoke(request, access, access_id: int):
     advisor_access = get_object_or_404(access.business.advisor_accesses,
                                        pk=access_id, revoked_at__isnull=True)
@@ -121,8 +121,8 @@ def advisor_revoke(request, access, access_id: int):
     return redirect("advice:advisors", access.business.pk)
 
 
-@require_POST
 @business_view(OWNER)
+@require_POST
 def invitation_cancel(request, access, invitation_id: int):
     found = get_object_or_404(selectors.pending_advisor_invitations(access.business),
                               pk=invitation_id, kind=Invitation.Kind.ADVISOR)
@@ -172,8 +172,8 @@ def links(request, access):
         "links": selectors.magic_links_for(access, request.user)})
 
 
-@require_POST
 @business_view(ADVISOR, OWNER)
+@require_POST
 def link_revoke(request, access, link_id: int):
     link = get_object_or_404(selectors.magic_links_for(access, request.user), pk=link_id)
     services.revoke_magic_link(link, request=request)

@@ -57,15 +57,15 @@ def _continue_url(review, state) -> str:
     return _question_url(review, following) if following else _url("overview", review)
 
 
-@require_POST
 @business_view(*MANAGERS)
+@require_POST
 def start(request, access):
     review = start_review(access.business, user=request.user, request=request)
     return redirect(_url("questions", review))
 
 
-@require_GET
 @business_view(*MANAGERS)
+@require_GET
 def questions(request, access, review_id: int):
     review = _review(access, review_id)
     state = assessment.questionnaire(review)
@@ -76,8 +76,8 @@ def questions(request, access, review_id: int):
     })
 
 
-@require_http_methods(["GET", "POST"])
 @business_view(*MANAGERS)
+@require_http_methods(["GET", "POST"])
 def profile(request, access, review_id: int):
     review = _review(access, review_id)
     language = assessment.current_language()
@@ -109,8 +109,8 @@ def profile(request, access, review_id: int):
     }, status=status)
 
 
-@require_http_methods(["GET", "POST"])
 @business_view(*MANAGERS)
+@require_http_methods(["GET", "POST"])
 def question(request, access, review_id: int, question_id: str):
     review = _review(access, review_id)
     language = assessment.current_language()
@@ -164,8 +164,8 @@ def question(request, access, review_id: int, question_id: str):
     }, status=400 if error else 200)
 
 
-@require_GET
 @business_view(*MANAGERS)
+@require_GET
 def overview(request, access, review_id: int):
     review = _review(access, review_id)
     language = assessment.current_language()
@@ -180,8 +180,8 @@ def overview(request, access, review_id: int):
     })
 
 
-@require_POST
 @business_view(ADVISOR)
+@require_POST
 def checked(request, access, review_id: int, question_id: str):
     review = _review(access, review_id)
     if review.completed:
@@ -195,8 +195,8 @@ def checked(request, access, review_id: int, question_id: str):
     return redirect(_url("overview", review) + f"#q-{question_id}")
 
 
-@require_POST
 @business_view(*MANAGERS)
+@require_POST
 def finish(request, access, review_id: int):
     review = _review(access, review_id)
     if not review.completed:
@@ -205,8 +205,8 @@ def finish(request, access, review_id: int):
     return redirect(_url("result", review))
 
 
-@require_GET
 @business_view(*MANAGERS)
+@require_GET
 def result(request, access, review_id: int):
     review = _review(access, review_id)
     language = assessment.current_language()
@@ -231,13 +231,13 @@ def _download(request, access, review_id: int, kind: str) -> HttpResponse:
     return response
 
 
-@require_GET
 @business_view(*MANAGERS)
+@require_GET
 def report_pdf(request, access, review_id: int):
     return _download(request, access, review_id, "pdf")
 
 
-@require_GET
 @business_view(*MANAGERS)
+@require_GET
 def report_html(request, access, review_id: int):
     return _download(request, access, review_id, "html")
