@@ -268,8 +268,11 @@ def test_with_htmx_an_answer_is_saved_at_once_and_says_so(client, w):
     response = client.post(question_url(w.review, FIRST.id), {"option": "no"},
                            HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert "Saved" in response.content.decode()
-    assert "<html" not in response.content.decode()
+    fragment = response.content.decode()
+    assert "Saved" in fragment and "<html" not in fragment
+    # the progress is brought up to date out of band
+    assert re.search(r'id="quiz-progress" hx-swap-oob="true"', fragment)
+    assert re.search(r'<progress[^>]*value="1"', fragment)
     assert Answer.objects.get(review=w.review, question=FIRST.id).option == "no"
     # the page wires it: a change posts the form, the status region is announced
     page = client.get(question_url(w.review, FIRST.id)).content.decode()
@@ -405,3 +408,20 @@ def test_a_finished_review_cannot_change(client, w):
     assert "Finish the review" not in overview and "?from=overview" not in overview
     assert client.get(question_url(w.review, FIRST.id)).headers["Location"] == \
         url("overview", w.review)
+
+
+def test_a_programme_advisor_works_after_the_second_factor(client, w):
+    from cyberbasics.web.accounts.testing import sign_in_with_second_factor
+    from cyberbasics.web.programmes.models import Programme, ProgrammeRole
+
+    programme = Programme.objects.create(name="Shops Safe", country="RO")
+    ProgrammeRole.objects.create(programme=programme, user=w.advisor, role="advisor")
+    answer(w.review, FIRST.id, "no")
+    check = url("checked", w.review, question_id=FIRST.id)
+    client.force_login(w.advisor)  # no second factor yet: sent to it, nothing changes
+    assert client.post(check, {"checked": "1"}).status_code == 302
+    assert Answer.objects.get(question=FIRST.id).source == "self"
+    sign_in_with_second_factor(client, w.advisor)
+    assert client.get(url("overview", w.review)).status_code == 200
+    client.post(check, {"checked": "1"})
+    assert Answer.objects.get(question=FIRST.id).source == "advisor"

@@ -189,3 +189,48 @@ def test_the_sign_in_sheet():
     for business in demo_businesses():
         assert business.domain in sheet and business.story in sheet
     assert "http://127.0.0.1:8123/accounts/sign-up/" in sheet
+
+
+def test_every_demo_page_opens(lab_state, client):
+    """What `make run` invites people to try renders with the demo data, for each role."""
+    from django.urls import reverse
+
+    from cyberbasics.web.accounts.two_factor import PASSED_KEY
+
+    demo.seed_demo()
+
+    def sign_in(email: str) -> None:
+        user = User.objects.get(email=email)
+        client.force_login(user)
+        if user.has_second_factor:  # as the sign-in's second step leaves the session
+            session = client.session
+            session[PASSED_KEY] = user.pk
+            session.save()
+
+    def opens(url: str) -> None:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        assert b"(lab)" in response.content, url
+
+    for account in demo.ACCOUNTS:
+        if account.role != demo.OWNER:
+            continue
+        sign_in(account.email)
+        business = Business.objects.get(domains__name=account.domain)
+        opens(reverse("businesses:home"))
+        for name in ("businesses:detail", "plan:plan", "plan:history", "scans:list"):
+            opens(reverse(name, args=[business.pk]))
+        for review in business.reviews.all():
+            name = "assessment:result" if review.completed else "assessment:questions"
+            opens(reverse(name, args=[business.pk, review.pk]))
+        for scan in business.scans.all():
+            opens(reverse("scans:detail", args=[business.pk, scan.pk]))
+    sign_in("staff@florist.example")
+    page = client.get(reverse("plan:my-actions"))
+    assert page.status_code == 200
+    sign_in("ana.advisor@lab-county.example")
+    opens(reverse("advice:advisor-home"))
+    plumber = Business.objects.get(domains__name="plumber.example")
+    opens(reverse("advice:notes", args=[plumber.pk]))
+    sign_in("operator@lab-county.example")
+    opens(reverse("programmes:dashboard", args=[Programme.objects.get().pk]))

@@ -41,7 +41,6 @@ PUBLIC = {
     "home", "health", "accounts:sign-out", "accounts:sign-in", "accounts:sign-up",
     "accounts:two-factor-verify",
     "advice:magic", "advice:client-home", "advice:client-leave", "plan:accept-invitation",
-    "advice:invitation", "programmes:invitation",
 }
 SKIPPED_PREFIXES = ("admin:", "set_language", "djdt")
 

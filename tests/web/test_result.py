@@ -155,6 +155,40 @@ def test_the_result_follows_the_language(client, w):
     assert '<html lang="pl">' in page
 
 
+def test_a_finished_result_is_built_once_per_language_and_an_open_one_every_time(
+        client, w, monkeypatch):
+    from django.core.cache import cache
+
+    from cyberbasics.web.reviews import assessment
+
+    cache.clear()
+    built = []
+    real = assessment.review_report
+
+    def counting(review, language, **kwargs):
+        built.append(language)
+        return real(review, language, **kwargs)
+
+    monkeypatch.setattr(assessment, "review_report", counting)
+    load_florist(w.review)
+    client.force_login(w.owner)
+    client.get(url("result", w.review))
+    client.get(url("result", w.review))
+    assert built == ["en", "en"]  # open: the answers may still change
+    client.post(url("finish", w.review))
+    built.clear()
+    english = client.get(url("result", w.review)).content.decode()
+    again = client.get(url("result", w.review)).content.decode()
+    polish = client.get(url("result", w.review), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert built == ["en", "pl"]
+    def body(page: str) -> str:  # the CSRF token in the frame differs on every response
+        return page[page.index('<section id="result"'):page.index("</main>")]
+
+    assert body(english) == body(again) and "44 of 100:" in again
+    assert escape(" ".join(review_texts("pl")["first_heading"].split())) in polish
+    assert escape(" ".join(review_texts("pl")["first_heading"].split())) not in english
+
+
 def test_a_review_without_answers_still_shows_its_state(client, w):
     client.force_login(w.owner)
     response = client.get(url("result", w.review))

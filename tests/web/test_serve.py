@@ -6,6 +6,7 @@ behind. Loopback only."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import queue
 import re
@@ -23,6 +24,7 @@ import pyotp
 import pytest
 
 from cyberbasics.web import demo
+from cyberbasics.web.runner import Supervisor, free_port
 
 START_S = 180.0  # migrating, seeding (argon2, scans of the lab) on a busy machine
 STOP_S = 30.0
@@ -108,7 +110,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def free_port() -> int:
+def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -123,7 +125,7 @@ def served(tmp_path):
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("CYBERBASICS_DATABASE", "DJANGO_"))}
     env.update(CYBERBASICS_VAR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
-    process = subprocess.Popen([*command, "serve", "--port", str(free_port())], env=env,
+    process = subprocess.Popen([*command, "serve", "--port", str(unused_port())], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                stdin=subprocess.DEVNULL)
     lines: list[str] = []
@@ -216,3 +218,39 @@ def test_a_child_that_dies_stops_everything(served):
         time.sleep(0.1)
     assert not [pid for pid in children if alive(pid)]
     assert "The web server stopped unexpectedly" in "".join(lines)
+
+
+def test_the_supervisor_stops_whole_groups_and_kills_what_lingers(tmp_path):
+    out = io.StringIO()
+    supervisor = Supervisor(dict(os.environ), out)
+    ready = tmp_path / "ready"
+    stubborn = supervisor.start("stubborn", [sys.executable, "-c", (
+        "import pathlib, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "pathlib.Path(sys.argv[1]).touch(); time.sleep(60)"), str(ready)])
+    parent = supervisor.start("parent", [sys.executable, "-c", (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "time.sleep(60)")])
+    deadline = time.monotonic() + 30
+    while not (ready.exists() and descendants(parent.pid)):
+        assert time.monotonic() < deadline, "the children did not start"
+        time.sleep(0.05)
+    grandchild = descendants(parent.pid).pop()
+    assert supervisor.dead() is None
+    assert supervisor.stop(wait=1.0) == ["parent", "stubborn"]
+    assert stubborn.process.returncode == -signal.SIGKILL
+    assert "The stubborn did not stop in 1 s: killed." in out.getvalue()
+    deadline = time.monotonic() + 10
+    while alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(grandchild) and not alive(parent.pid) and not alive(stubborn.pid)
+    assert supervisor.children == []
+
+
+def test_a_taken_port_is_skipped():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        chosen = free_port("127.0.0.1", port)
+    assert chosen != port and port < chosen < port + 20

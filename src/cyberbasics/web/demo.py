@@ -176,7 +176,8 @@ def lab_stories() -> dict[str, str]:
 # --- seeding ---------------------------------------------------------------------------------
 
 def seed_demo(stdout: TextIO | None = None) -> dict[str, int]:
-    """Make the demo data (idempotent). Returns how many businesses were added."""
+    """Make the demo data (idempotent): {"added": businesses added now, "businesses": the
+    programme's businesses}."""
     out = stdout or sys.stdout
     if not lab_enabled():
         raise DemoRefused("demo data is for the lab only: set CYBERBASICS_LAB=1 (never on a "

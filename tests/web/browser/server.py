@@ -210,6 +210,26 @@ class Site:
                                 f"{tail(self.server_log)}")
             time.sleep(0.1)
 
+    def crash_and_restart_server(self, timeout: float = 30.0) -> None:
+        """SIGKILL the web server (no clean shutdown, as in a power cut) and start it again
+        on the same port and database."""
+        assert self._server is not None
+        self._server.kill()
+        self._server.wait(10)
+        self._server = self._manage("runserver", f"127.0.0.1:{self.port}", "--noreload",
+                                    log=self.server_log)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if self._server.poll() is not None or time.monotonic() > deadline:
+                raise SiteError(f"the server did not come back:\n{tail(self.server_log)}")
+            time.sleep(0.1)
+
     def start_worker(self) -> None:
         """The task worker against the same database: the project's own worker command
         (leases, heartbeats) when it exists, django-tasks-db's `db_worker` otherwise."""

@@ -410,6 +410,34 @@ def review_report(review: Review, language: str, *, branding=None):
     return build_report(core, branding=branding, date=date)
 
 
+def result_body(review: Review, language: str) -> dict[str, Any]:
+    """The result page's body (everything below the downloads) and its heading line.
+
+    A finished review never changes (its answers are read-only; its scan and the earlier
+    result it is compared with are fixed), so its body is built once per language and kept
+    in the cache: building the report and rendering its findings is most of the page's
+    time. An unfinished review's body is built afresh on every view."""
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    key = None
+    if review.completed:
+        key = f"cyberbasics:result:{review.pk}:{language}:{review.completed_at.timestamp()}"
+        shown = cache.get(key)
+        if shown is not None:
+            return {**shown, "body": mark_safe(shown["body"])}  # rendered by our template
+    report = review_report(review, language)
+    body = render_to_string("reviews/assessment/_result_body.html",
+                            {"review": review, "page": result_page(report), "r": report})
+    shown = {"body": body, "kicker": {"name": report.business_name,
+                                      "date": report.date.isoformat(),
+                                      "date_text": report.date_text}}
+    if key is not None:
+        cache.set(key, shown, timeout=24 * 3600)
+    return {**shown, "body": mark_safe(body)}
+
+
 def advisor_branding(user):
     """The advisor's branding for reports, when they set one up (None otherwise). A logo that
     no longer passes the checks is left out rather than failing the download."""

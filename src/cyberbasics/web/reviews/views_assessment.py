@@ -210,11 +210,11 @@ def finish(request, access, review_id: int):
 def result(request, access, review_id: int):
     review = _review(access, review_id)
     language = assessment.current_language()
-    report = assessment.review_report(review, language)
     state = None if review.completed else assessment.questionnaire(review)
+    shown = assessment.result_body(review, language)
     return render(request, "reviews/assessment/result.html", {
-        "access": access, "review": review, "page": assessment.result_page(report),
-        "r": report, "state": state,
+        "access": access, "review": review, "body": shown["body"], "kicker": shown["kicker"],
+        "state": state,
         "continue_url": _continue_url(review, state) if state is not None else None,
     })
 
