@@ -12,8 +12,8 @@ Reports p50/p95/p99 per endpoint and requests a second. Target (issue 6): p95 un
 the result page and for answering a question, with SQLite on this machine.
 
 The server is what `make run` runs, started here with a fresh demo in a temporary folder:
-`cyberbasics serve`, i.e. Django's `runserver --noreload` (one process, one thread per
-request, so the GIL is shared), DEBUG off, static files by WhiteNoise, SQLite in WAL mode, the
+`cyberbasics serve`, i.e. gunicorn with a worker process per CPU (2 to 4) and 4 threads
+each, DEBUG off, static files by WhiteNoise, SQLite in WAL mode, the
 task worker and the lab beside it. With `--url` (and `--var`, the folder of its database) it
 measures a `cyberbasics serve` already running instead. Only loopback.
 
@@ -48,8 +48,8 @@ THINK_S = 1.0
 SIGN_IN_S = 120.0
 STOP_S = 30.0
 URL_LINE = re.compile(r"Cyber Basics is running at (http://127\.0\.0\.1:\d+/)")
-SERVER = ("`cyberbasics serve` as `make run` starts it: Django runserver --noreload (one "
-          "process, a thread per request), DEBUG off, SQLite (WAL)")
+SERVER = ("`cyberbasics serve` as `make run` starts it: gunicorn (a worker process per CPU, "
+          "2 to 4, 4 threads each), DEBUG off, SQLite (WAL)")
 
 
 # --- the targets: which pages each user loads ----------------------------------------------------
@@ -284,9 +284,10 @@ def percentile(values: list[float], share: float) -> float:
 
 async def _load(url: str, targets: list[dict], users: int, requests: int,
                 time_limit: float, think: float) -> dict:
-    """Every user signs in first (argon2 takes its time, on purpose) and each page is loaded
-    once uncounted (a server just started compiles its templates and reads the catalogue on
-    first use); then they all load the pages at once, and the clock runs."""
+    """Every user signs in first (argon2 takes its time, on purpose) and loads each of its
+    pages once uncounted, so every server process and connection has served them before
+    (a server just started reads the finished reviews' results on first use); then they all
+    load the pages at once, and the clock runs."""
     timings: dict[str, list[float]] = {endpoint: [] for endpoint in ENDPOINTS}
     errors: list[str] = []
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
@@ -304,8 +305,7 @@ async def _load(url: str, targets: list[dict], users: int, requests: int,
         warm = time.monotonic() + SIGN_IN_S
         await asyncio.wait_for(asyncio.gather(*(
             virtual_user(client, url, target["result"], question, 3, warm, None, errors)
-            for client, (target, question) in list(zip(clients, plan, strict=True))[
-                :len(targets)])), SIGN_IN_S)
+            for client, (target, question) in zip(clients, plan, strict=True))), SIGN_IN_S)
         deadline = time.monotonic() + time_limit
         started = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(

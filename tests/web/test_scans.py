@@ -193,7 +193,7 @@ def test_owner_starts_a_passive_scan_that_runs_to_the_end(owner_client, bakery, 
     text = page.content.decode()
     assert 'role="status"' in text and "The scan is finished." in text
     assert "hx-trigger" not in text  # nothing left to follow
-    assert f"#review-{scan.review_id}" in text
+    assert reverse("assessment:questions", args=[bakery.pk, scan.review_id]) in text
     assert "bakery.example" in text and "Website" in text
 
 

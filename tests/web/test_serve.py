@@ -209,8 +209,12 @@ def test_make_run_serves_the_demo_and_stops_cleanly(served):
 def test_a_child_that_dies_stops_everything(served):
     process, _, lines = served
     children = descendants(process.pid)
-    web = next(pid for pid in children
-               if "runner\0web\0" in Path(f"/proc/{pid}/cmdline").read_text())
+    def parent(pid: int) -> int:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+    web = next(pid for pid in children  # gunicorn's master, not one of its workers
+               if "gunicorn\0" in Path(f"/proc/{pid}/cmdline").read_text()
+               and parent(pid) == process.pid)
     os.kill(web, signal.SIGKILL)
     assert process.wait(STOP_S) == 1
     deadline = time.monotonic() + STOP_S

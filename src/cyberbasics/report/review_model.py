@@ -415,8 +415,11 @@ def _facts(t: ReviewWords, business: Mapping[str, Any]) -> tuple[tuple[str, str]
 def _overall(t: ReviewWords, review: Review) -> Overall:
     lang, result = review.language, review.assessment
     capped = tuple(word(lang, f"control.{c}") for c in result.capped_by)
+    # Only when the cap lowered the score: below the cap, nothing is "held" there.
+    held = (capped and result.overall is not None and result.uncapped is not None
+            and result.uncapped > result.overall)
     sentence = (t("capped", controls="; ".join(capped), uncapped=result.uncapped)
-                if capped and result.overall is not None else None)
+                if held else None)
     return Overall(result.overall, result.band, t.band(result.band),
                    t.entry("band_meaning", result.band) if result.band else t("no_score"),
                    capped, result.uncapped, sentence)

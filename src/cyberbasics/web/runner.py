@@ -8,10 +8,8 @@ One supervising process starts, in this order, each child in its own process gro
 2. then, itself: migrates the SQLite database under the var folder and seeds the demo data
    (demo.py), the scans run against that lab;
 3. the task worker (`cyberbasics_worker` when the platform has it, else django-tasks-db's
-   `db_worker`) and the web server (`python -m cyberbasics.web.runner web`: Django's
-   runserver without its reloader and with TCP_NODELAY, DEBUG off, static files from
-   WhiteNoise; one process, a thread per request) on 127.0.0.1, port 8000 or the next free
-   one.
+   `db_worker`) and the web server (gunicorn as in a deployment, a worker process per CPU,
+   DEBUG off, static files from WhiteNoise) on 127.0.0.1, port 8000 or the next free one.
 
 It prints the address and every demo account once the server answers. Ctrl-C (SIGINT) or
 SIGTERM stops everything: each child's process group is sent SIGTERM, waited for, and killed
@@ -190,8 +188,7 @@ def serve(*, port: int = 8000, var: Path | None = None, seed: bool = True,
         _prepare_database(seed, out)
         supervisor.start("task worker", [sys.executable, "-m", "cyberbasics.web",
                                          _worker_command()])
-        supervisor.start("web server", [sys.executable, "-m", "cyberbasics.web.runner", "web",
-                                        f"{HOST}:{port}"])
+        supervisor.start("web server", web_server_command(HOST, port))
         wait_for(lambda: accepts(HOST, port), SERVER_START_S, supervisor, "the web server")
         out.write(banner(url))
         out.flush()
@@ -253,27 +250,15 @@ def banner(url: str) -> str:
 
 # --- the web server's process ------------------------------------------------------------------
 
-def run_web(address: str) -> int:
-    """Django's runserver, without its reloader, and with Nagle's algorithm off on every
-    connection: the server writes a response's headers and body separately, and with Nagle
-    on the body waits for the client's delayed ACK of the headers (40 ms a request here)."""
-    import django
-    from django.core.management import call_command
-    from django.core.management.commands.runserver import Command as RunServer
-    from django.core.servers.basehttp import WSGIServer
-
-    class NoDelayServer(WSGIServer):
-        def get_request(self):
-            connection, client = super().get_request()
-            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return connection, client
-
-    class Command(RunServer):
-        server_cls = NoDelayServer
-
-    django.setup()
-    call_command(Command(), address, use_reloader=False)
-    return 0
+def web_server_command(host: str, port: int) -> list[str]:
+    """The web server `make run` runs: gunicorn, as in a deployment (docs/deploy.md), with a
+    worker process per CPU (2 to 4) so pages are served in parallel rather than taking turns
+    under one interpreter lock, threads for slow clients, and connections kept open longer
+    than a person takes to read a page."""
+    workers = max(2, min(4, os.cpu_count() or 2))
+    return [sys.executable, "-m", "gunicorn", "cyberbasics.web.wsgi:application",
+            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
+            "--keep-alive", "30", "--graceful-timeout", "5", "--log-level", "warning"]
 
 
 # --- the lab's own process ---------------------------------------------------------------------
@@ -310,9 +295,7 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cyberbasics.web.settings")
     if len(argv) == 2 and argv[0] == "lab":
         return run_lab(Path(argv[1]))
-    if len(argv) == 2 and argv[0] == "web":
-        return run_web(argv[1])
-    sys.stderr.write("usage: python -m cyberbasics.web.runner lab STATE_FILE | web HOST:PORT\n")
+    sys.stderr.write("usage: python -m cyberbasics.web.runner lab STATE_FILE\n")
     return 2
 
 

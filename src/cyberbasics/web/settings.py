@@ -153,6 +153,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("pl", "Polski"), ("es", "Español"), ("it", "Italiano"),
              ("ro", "Română")]
 LOCALE_PATHS = [WEB_DIR / "locale"]
+FORMAT_MODULE_PATH = ["cyberbasics.web.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -10,6 +10,8 @@ import os
 import re
 import tempfile
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -213,3 +215,57 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     form.get_by_label(re.compile(r"e-?mail", re.IGNORECASE)).fill(email)
     form.get_by_label(re.compile(r"^password", re.IGNORECASE)).fill(password)
     submit(page, form)
+
+
+def drop_empty_styles(page: Page) -> None:
+    """Remove the empty `style=""` attributes a Playwright screenshot leaves on form controls.
+    htmx settles a swapped element by copying the old element's attributes, style included,
+    with setAttribute, which the Content-Security-Policy (no inline styles) refuses with a
+    console error; no user's page ever has them, so take them away after a screenshot when
+    the test goes on to an htmx swap."""
+    page.evaluate("""() => document.querySelectorAll('[style=""]')
+        .forEach(el => el.removeAttribute('style'))""")
+
+
+def look(page: Page, name: str, *, disable: tuple[str, ...] = ()) -> Path:
+    """`check_page`, then `drop_empty_styles`: for pages the test goes on using."""
+    path = check_page(page, name, disable=disable)
+    drop_empty_styles(page)
+    return path
+
+
+@contextmanager
+def another_person(browser, base_url: str, *, width: int = NARROW, height: int = 740,
+                   locale: str = "en-GB") -> Iterator[Page]:
+    """A page in a new browser context (no cookies: someone else, on their own device),
+    failing like the `page` fixture does if it threw a script error or logged a console
+    error (a CSP violation, a missing file) by the time the block ends."""
+    context = browser.new_context(base_url=base_url, locale=locale,
+                                  viewport={"width": width, "height": height})
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        problems = page_problems(page)
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("console", lambda message: problems.append(
+            f"console error: {message.text} ({message.location.get('url')})")
+            if message.type == "error"
+            and not message.location.get("url", "").endswith("/favicon.ico") else None)
+        yield page
+        assert not problems, "the page had errors:\n" + "\n".join(problems)
+    finally:
+        context.close()
+
+
+def tab_to(page: Page, target, limit: int = 80) -> Focused:
+    """Press Tab from where the focus is until `target` (a Locator) has the focus, at most
+    `limit` times; fails naming the stops on the way if it never does. Returns the stop."""
+    element = target.element_handle()
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("el => el === document.activeElement", element):
+            return focused(page)
+        stops.append(focused(page))
+    raise AssertionError(f"{limit} presses of Tab never reached {target} on {page.url}; "
+                         "stops: " + "; ".join(map(str, stops[:30])))

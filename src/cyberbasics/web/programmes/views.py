@@ -16,7 +16,6 @@ from . import selectors, services
 from .access import programme_view
 from .forms import EmailForm
 from .stats import programme_statistics
-from .templatetags.advice import band_name
 
 
 @login_required
@@ -87,12 +86,13 @@ def _stamp(programme) -> str:
 @programme_view
 def export_businesses(request, programme):
     rows = selectors.programme_businesses(programme)
-    header = [_("Business"), _("Country"), _("Advisors"), _("Latest completed review"),
-              _("Score band")]
+    # No business's own score: an operator sees who takes part and when, and scores only as
+    # anonymised statistics.
+    header = [_("Business"), _("Country"), _("Advisors"), _("Latest completed review")]
     text = services.csv_text(header, (
         [row.business.name, row.business.country, "; ".join(row.advisors),
          row.review.last_completed_at.date().isoformat() if row.review.last_completed_at
-         else "", band_name(row.review.last_band) if row.review.last_band else ""]
+         else ""]
         for row in rows))
     services.record_export(programme, "businesses", request=request)
     return _csv_response(text, f"{_stamp(programme)}-businesses.csv")
