@@ -86,6 +86,17 @@ def test_dashboard_lists_my_businesses_with_role_domains_and_latest_score(client
     assert reverse("businesses:detail", args=[bakery.pk]) in text
 
 
+def test_a_new_review_in_progress_keeps_the_last_score_on_the_dashboard(client):
+    user = make_user()
+    bakery = make_business("Bakery", ("bakery.example",))
+    Membership.objects.create(business=bakery, user=user, role=Membership.Role.OWNER)
+    review(bakery, score=81, band="good", days_ago=10)
+    review(bakery, completed=False)
+    client.force_login(user)
+    text = client.get(reverse("businesses:home")).content.decode()
+    assert "81 of 100, Good" in text and "A new review is in progress." in text
+
+
 def test_dashboard_without_businesses_invites_to_register(client):
     client.force_login(make_user())
     text = client.get(reverse("businesses:home")).content.decode()

@@ -293,3 +293,18 @@ def test_client_sees_the_report_link_of_a_completed_review(client, setup):
     client.get(reverse("advice:magic", args=[token]))
     page = client.get(reverse("advice:client-home")).content.decode()
     assert reverse("assessment:result", args=[setup["business"].pk, review.pk]) in page
+
+
+def test_a_clients_pages_lead_back_to_their_review_while_the_link_lasts(client, setup):
+    link, token, _ = make_link(setup)
+    client.get(reverse("advice:magic", args=[token]))
+    questions = reverse("assessment:questions", args=[setup["business"].pk,
+                                                      setup["review"].pk])
+    header = client.get(questions).content.decode().split("</header>")[0]
+    assert f'href="{reverse("advice:client-home")}"' in header
+    assert reverse("accounts:sign-in") not in header
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    header = client.get(reverse("home")).content.decode().split("</header>")[0]
+    assert reverse("advice:client-home") not in header
+    assert reverse("accounts:sign-in") in header

@@ -264,3 +264,20 @@ def test_a_broken_logo_leaves_the_name(client, w):
     client.force_login(w.advisor)
     page = client.get(url("report-html", w.review)).content.decode()
     assert "Prepared by Safe Shops Advice" in page and "data:image/png" not in page
+
+
+def test_what_changed_compares_finished_reviews_only(client, w):
+    load_florist(w.review)
+    client.force_login(w.owner)
+    client.post(url("finish", w.review))
+    second = Review.objects.create(business=w.review.business,
+                                   catalogue_version=w.review.catalogue_version,
+                                   profile=w.review.profile)
+    for answer in w.review.answers.all()[:5]:  # five answers so far: the rest count as gaps
+        Answer.objects.create(review=second, question=answer.question, option=answer.option)
+    page = client.get(url("result", second)).content.decode()
+    assert "This review is not finished." in page and 'id="change"' not in page
+    for answer in w.review.answers.all()[5:]:
+        Answer.objects.create(review=second, question=answer.question, option=answer.option)
+    client.post(url("finish", second))
+    assert 'id="change"' in client.get(url("result", second)).content.decode()

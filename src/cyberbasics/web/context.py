@@ -23,7 +23,15 @@ class _Roles:
 
 
 def site(request):
-    """What every page's frame needs: the languages to switch between and the user's roles."""
+    """What every page's frame needs: the languages to switch between, the user's roles, and
+    for a client who came through a magic link, the way back to their review."""
+    from .businesses.selectors import MAGIC_SESSION_KEY, active_magic_link
+
     user = getattr(request, "user", None)
-    roles = _Roles(user) if user is not None and user.is_authenticated else None
-    return {"LANGUAGES_OFFERED": settings.LANGUAGES, "nav_roles": roles}
+    signed_in = user is not None and user.is_authenticated
+    roles = _Roles(user) if signed_in else None
+    session = getattr(request, "session", None)
+    client = (not signed_in and session is not None and MAGIC_SESSION_KEY in session
+              and active_magic_link(request) is not None)
+    return {"LANGUAGES_OFFERED": settings.LANGUAGES, "nav_roles": roles,
+            "magic_client": client}

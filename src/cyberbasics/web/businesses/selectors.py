@@ -108,21 +108,23 @@ class BusinessRow:
     business: Business
     role: str
     domains: tuple
-    latest: ReviewSummary | None
+    latest: ReviewSummary | None  # the latest finished review, whose score still stands
+    in_progress: bool = False  # a newer review is being answered
 
 
 def dashboard_rows(user) -> list[BusinessRow]:
-    """The businesses a user belongs to or advises, each with the user's role, its domains
-    and its latest review, by name."""
+    """The businesses a user belongs to or advises, each with the user's role, its domains,
+    its latest finished review and whether a newer one is open, by name."""
     businesses = businesses_for(user).order_by("name", "pk").prefetch_related(
         "domains", "reviews")
     roles = dict(Membership.objects.filter(user=user).values_list("business_id", "role"))
     rows = []
     for business in businesses:
         reviews = list(business.reviews.all())  # newest first (Review.Meta.ordering)
+        finished = next((r for r in reviews if r.completed_at is not None), None)
         rows.append(BusinessRow(business, roles.get(business.pk, ADVISOR),
-                                tuple(business.domains.all()),
-                                review_summary(reviews[0] if reviews else None)))
+                                tuple(business.domains.all()), review_summary(finished),
+                                any(r.completed_at is None for r in reviews)))
     return rows
 
 

@@ -401,7 +401,9 @@ def review_report(review: Review, language: str, *, branding=None):
 
     core = core_review(review, language)
     date = review_date(review)
-    previous = previous_result(review)
+    # "What changed" compares finished reviews: an unfinished one's unanswered questions
+    # count as gaps, and would show as losses that are not there.
+    previous = previous_result(review) if review.completed else None
     if previous is not None:
         try:
             return build_report(core, previous=previous, branding=branding, date=date)
