@@ -611,10 +611,10 @@ def scan_process(conn, info: dict, plan: dict, rate: float, concurrency: int, ti
     spans: dict[str, tuple[float, float]] = {}
     scan_one = engine.scan_one
 
-    async def timed_scan_one(text, checks, session):  # called once a slot is free
+    async def timed_scan_one(text, checks, session, *args, **kwargs):  # once a slot is free
         started = time.monotonic()
         try:
-            return await scan_one(text, checks, session)
+            return await scan_one(text, checks, session, *args, **kwargs)
         finally:
             spans[text] = (started, time.monotonic())
 

@@ -69,6 +69,8 @@ if not SECRET_KEY:
     SECRET_KEY = "cyberbasics-development-only-not-secret"
 ALLOWED_HOSTS = _list("CYBERBASICS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = _list("CYBERBASICS_CSRF_TRUSTED_ORIGINS")
+# How many proxies in front append to X-Forwarded-For (web/client_address.py); 0 trusts none.
+CYBERBASICS_PROXY_COUNT = int(os.environ.get("CYBERBASICS_PROXY_COUNT", "0"))
 # Behind a TLS-terminating proxy the cookies are Secure; plain HTTP is for this machine only.
 HTTPS = _flag("CYBERBASICS_HTTPS", default=not (DEBUG or _flag("CYBERBASICS_LAB")))
 

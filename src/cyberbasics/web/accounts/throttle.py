@@ -22,8 +22,10 @@ KEEP = timedelta(days=1)
 
 
 def client_ip(request) -> str | None:
-    """The address the request came from (the proxy in front must set REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from (see web/client_address.py for proxies)."""
+    from ..client_address import client_address
+
+    return client_address(request)
 
 
 def _locked(attempts, limit: int, now) -> bool:

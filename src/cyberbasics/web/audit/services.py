@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..client_address import client_address
 from .models import AuditEvent
 
 
@@ -9,6 +10,6 @@ def record(action: str, *, request=None, actor=None, business=None, **detail: An
     """Log one event; the actor defaults to the request's signed-in user."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    ip = client_address(request) if request is not None else None
     return AuditEvent.objects.create(actor=actor, actor_label=getattr(actor, "email", "") or "",
                                      action=action, business=business, detail=detail, ip=ip)
