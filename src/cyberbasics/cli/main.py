@@ -12,6 +12,8 @@ import typer
 from . import assess as assess_command
 from .catalogue import catalogue_app
 from .data import data_app
+from .email_check import email_app
+from .evidence import evidence_app
 from .options import (
     CaFile,
     Concurrency,
@@ -40,6 +42,8 @@ spf_app = typer.Typer(help="Evaluate SPF (RFC 7208) as a receiving mail server w
 app.add_typer(spf_app, name="spf")
 app.add_typer(data_app, name="data")
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(email_app, name="email")
 app.command("assess")(assess_command.assess)
 app.command("plan")(assess_command.plan)
 app.command("report")(report_command)

@@ -1,0 +1,83 @@
+"""`cyberbasics email check`: is a message genuine, suspicious or forged? (docs/email-check.md)
+
+Reads a .eml file or raw headers (FILE `-` reads standard input). This step uses no DNS: it
+reads what the business's own receiving side recorded, above the trust boundary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..texts import LANGUAGES
+
+email_app = typer.Typer(help="Check a suspicious email message.", no_args_is_help=True)
+
+EXIT_UNREADABLE = 2
+
+
+class EmailFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@email_app.command("check")
+def check(
+    file: Annotated[str, typer.Argument(metavar="FILE",
+                                        help="A .eml file or raw headers; - reads stdin.")],
+    format: Annotated[EmailFormat, typer.Option("--format", "-f")] = EmailFormat.text,
+    own_domain: Annotated[list[str] | None, typer.Option(
+        "--own-domain", help="A domain of your business (repeatable).")] = None,
+    mx_host: Annotated[list[str] | None, typer.Option(
+        "--mx-host", help="A host name of your receiving mail server (repeatable); its "
+                          "Received header is the trust boundary.")] = None,
+    trusted_authserv_id: Annotated[list[str] | None, typer.Option(
+        "--trusted-authserv-id", help="An Authentication-Results authserv-id your own "
+                                      "servers write (repeatable).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="en, pl, es, it or ro.")] = "en",
+) -> None:
+    """Say whether a message is authentic, suspicious, forged or unknown, and why."""
+    from ..mail.message import MessageError, parse_message
+    from ..mail.verdict import Options, analyse
+    from ..texts import fill, words
+
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(f"{lang!r} is not one of {', '.join(LANGUAGES)}",
+                                 param_hint="--lang")
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {file}: {exc.strerror or exc}",
+                                 param_hint="FILE") from None
+    labels = words("email", lang)["labels"]
+    try:
+        message = parse_message(data)
+    except MessageError as exc:
+        if format is EmailFormat.json:
+            typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        else:
+            typer.echo(fill(labels["error"], {"error": str(exc)}), err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    options = Options(own_domains=tuple(own_domain or ()), mx_hosts=tuple(mx_host or ()),
+                      trusted_authserv_ids=tuple(trusted_authserv_id or ()))
+    result = analyse(message, options).to_dict(lang)
+    if format is EmailFormat.json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    sender = result["from"]
+    typer.echo(f"{labels['verdict']}: {result['verdict'].upper()}")
+    typer.echo(result["summary"])
+    shown = f"{sender['display_name']} <{sender['address']}>" if sender["display_name"] \
+        else sender["address"]
+    typer.echo(f"{labels['from']}: {shown}")
+    if result["trusted_hop"]:
+        hop = result["trusted_hop"]
+        typer.echo(f"{labels['trusted_hop']}: {hop['helo'] or '?'} [{hop['ip'] or '?'}]")
+    if result["reasons"]:
+        typer.echo(f"{labels['reasons']}:")
+        for reason in result["reasons"]:
+            typer.echo(f"  - {reason['text']} [{reason['id']}]")

@@ -1,0 +1,1 @@
+"""Help now: what a business uses during an incident (triage, playbooks, evidence log)."""

@@ -1,0 +1,96 @@
+"""The checker's words exist in every language; the CLI reads files and stdin."""
+
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from cyberbasics.cli.email_check import email_app
+from cyberbasics.mail.verdict import VERDICTS, Reason
+from cyberbasics.texts import CONTENT_DIR, LANGUAGES
+
+CORPUS = Path(__file__).with_name("corpus")
+REASON_IDS = {
+    "display_name_address", "display_name_domain", "reply_to_other_domain", "lookalike_domain",
+    "link_text_mismatch", "link_ip_target", "link_punycode_target", "mx_host_not_found",
+    "auth_ignored_below_boundary", "auth_ignored_untrusted_id", "arc_not_checked",
+    "dmarc_fail_enforced", "dmarc_fail", "dmarc_pass", "dmarc_pass_other_domain",
+    "forged_but_arc", "no_trusted_authentication"}
+
+
+def _raw(language: str) -> dict:
+    return yaml.safe_load((CONTENT_DIR / language / "email.yaml").read_text(encoding="utf-8"))
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_in_every_language(language):
+    raw, english = _raw(language), _raw("en")
+    assert raw["_status"] == "draft"
+    assert set(raw["reasons"]) == REASON_IDS
+    assert set(raw["verdicts"]) == set(VERDICTS)
+    assert set(raw["labels"]) == set(english["labels"])
+    for section in ("reasons", "verdicts", "labels"):
+        for key, text in raw[section].items():
+            assert text.strip(), (section, key)
+            assert _fields(text) == _fields(english[section][key]), (language, key)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_reason_renders(language):
+    for reason in REASON_IDS:
+        assert Reason(reason, {"shown": "x"}).text(language)
+
+
+runner = CliRunner()
+app = typer.Typer()
+app.add_typer(email_app, name="email")  # as cli/main.py mounts it
+
+
+def test_cli_json():
+    result = runner.invoke(app, [
+        "email", "check", str(CORPUS / "genuine-pass.eml"), "--format", "json",
+        "--trusted-authserv-id", "mx1.acmebakery.pl"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["verdict"] == "authentic"
+    assert data["reasons"][0]["id"] == "dmarc_pass"
+    assert data["trusted_hop"]["ip"] == "192.0.2.10"
+    assert data["from"]["address"] == "anna@nordsupply.de"
+
+
+def test_cli_text_from_stdin_in_polish_with_own_domain():
+    data = (CORPUS / "lookalike-tld-swap.eml").read_bytes().replace(b"ewa@acmebakery.pl",
+                                                                     b"ewa@other.example")
+    result = runner.invoke(app, ["email", "check", "-", "--lang", "pl",
+                                       "--own-domain", "acmebakery.pl"], input=data)
+    assert result.exit_code == 0, result.output
+    assert "SUSPICIOUS" in result.output and "wygląda jak acmebakery.pl" in result.output
+
+
+def test_cli_mx_host_option():
+    result = runner.invoke(app, [
+        "email", "check", str(CORPUS / "gmail-style-layout.eml"), "-f", "json",
+        "--mx-host", "mx.google.com", "--trusted-authserv-id", "mx.google.com"])
+    assert json.loads(result.output)["verdict"] == "authentic"
+
+
+def test_cli_bad_input_is_a_clear_error():
+    result = runner.invoke(app, ["email", "check", str(CORPUS / "broken-binary.eml")])
+    assert result.exit_code == 2
+    assert "could not be read" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["email", "check", "-", "-f", "json"], input=b"")
+    assert result.exit_code == 2 and json.loads(result.output) == {"error": "the message is empty"}
+    result = runner.invoke(app, ["email", "check", "/nonexistent/x.eml"])
+    assert result.exit_code == 2 and "cannot read" in result.output
+    result = runner.invoke(app, ["email", "check", "-", "--lang", "de"], input=b"From: a@b.c\n")
+    assert result.exit_code == 2 and "--lang" in result.output
