@@ -407,7 +407,7 @@ def test_cli_end_to_end(tmp_path):
         assert "Cómo comprobarlo" in archive.read("README.txt").decode()
     for args in (["verify", str(bundle)], ["verify", str(log), "--bundle", str(bundle)]):
         result = runner.invoke(evidence_app, args)
-        assert result.exit_code == 0 and "1 attached files match" in result.output, args
+        assert result.exit_code == 0 and "match their fingerprints: 1" in result.output, args
 
     bundle.write_bytes(_replace_member(bundle.read_bytes(), "files/0001-1-shot.png", b"other"))
     result = runner.invoke(evidence_app, ["verify", str(log), "--bundle", str(bundle)])

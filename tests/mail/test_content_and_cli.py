@@ -74,7 +74,7 @@ def test_cli_text_from_stdin_in_polish_with_own_domain():
     result = runner.invoke(app, ["email", "check", "-", "--lang", "pl",
                                        "--own-domain", "acmebakery.pl"], input=data)
     assert result.exit_code == 0, result.output
-    assert "SUSPICIOUS" in result.output and "wygląda jak acmebakery.pl" in result.output
+    assert "PODEJRZANA" in result.output and "wygląda jak acmebakery.pl" in result.output
 
 
 def test_cli_mx_host_option():

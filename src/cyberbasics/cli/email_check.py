@@ -69,7 +69,9 @@ def check(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     sender = result["from"]
-    typer.echo(f"{labels['verdict']}: {result['verdict'].upper()}")
+    name = words("email", lang).get("verdict_names", {}).get(result["verdict"],
+                                                            result["verdict"])
+    typer.echo(f"{labels['verdict']}: {name.upper()}")
     typer.echo(result["summary"])
     shown = f"{sender['display_name']} <{sender['address']}>" if sender["display_name"] \
         else sender["address"]
