@@ -14,6 +14,7 @@ from .catalogue import catalogue_app
 from .data import data_app
 from .email_check import email_app
 from .evidence import evidence_app
+from .incident import incident_app
 from .options import (
     CaFile,
     Concurrency,
@@ -44,6 +45,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(email_app, name="email")
+app.add_typer(incident_app, name="incident")
 app.command("assess")(assess_command.assess)
 app.command("plan")(assess_command.plan)
 app.command("report")(report_command)
