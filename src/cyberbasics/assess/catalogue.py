@@ -201,7 +201,7 @@ def catalogue_problems(languages: Iterable[str] = LANGUAGES) -> list[str]:
     return problems
 
 
-def _duplicates(kind: str, ids: list[str]) -> list[str]:
+def duplicate_ids(kind: str, ids: list[str]) -> list[str]:
     seen, problems = set(), []
     for item in ids:
         if item in seen:
@@ -217,7 +217,7 @@ def _structure_problems(cat: Catalogue) -> list[str]:
     problems = []
     for kind, items in (("area", cat.areas), ("control", cat.controls),
                         ("question", cat.questions), ("action", cat.actions)):
-        problems += _duplicates(kind, [i.id for i in items])
+        problems += duplicate_ids(kind, [i.id for i in items])
     areas = {a.id for a in cat.areas}
     controls = {c.id for c in cat.controls}
     questions = {q.id for q in cat.questions}
@@ -248,7 +248,7 @@ def _question_problems(question: Question, controls: set[str], checks: set[str])
         problems.append(f"{where}: option values must be 1, 0.5 or 0, not {values}")
     if 1 not in values or 0 not in values:
         problems.append(f"{where}: needs an option worth 1 and one worth 0")
-    problems += _duplicates(f"{where}: option", [o.id for o in question.options])
+    problems += duplicate_ids(f"{where}: option", [o.id for o in question.options])
     if question.applies_if:
         try:
             parse_condition(question.applies_if)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES, _catalogue
-from .catalogue import STATUSES
+from .catalogue import STATUSES, duplicate_ids
 
 FRAMEWORKS_DIR = CONTENT_DIR / "catalogue" / "frameworks"
 
@@ -187,7 +187,7 @@ def framework_problems(control_ids: Iterable[str],
     except FrameworkError as exc:
         return [str(exc)]
     controls = set(control_ids)
-    problems = _duplicates("framework", [f.id for f in frameworks])
+    problems = duplicate_ids("framework", [f.id for f in frameworks])
     files = {path.stem for path in framework_files()}
     for framework in frameworks:
         if framework.id not in files:
@@ -197,15 +197,6 @@ def framework_problems(control_ids: Iterable[str],
     english = _words(DEFAULT_LANGUAGE)
     for language in languages:
         problems += word_problems(frameworks, language, english)
-    return problems
-
-
-def _duplicates(kind: str, ids: list[str]) -> list[str]:
-    seen, problems = set(), []
-    for item in ids:
-        if item in seen:
-            problems.append(f"{kind} {item} is defined twice")
-        seen.add(item)
     return problems
 
 
@@ -220,8 +211,8 @@ def structure_problems(framework: Framework, controls: set[str]) -> list[str]:
             problems.append(f"{where}: source retrieved must be a date (YYYY-MM-DD)")
     if not framework.requirements:
         problems.append(f"{where}: has no requirement")
-    problems += _duplicates(f"{where}: group", [g.id for g in framework.groups])
-    problems += _duplicates(f"{where}: requirement", [r.id for r in framework.requirements])
+    problems += duplicate_ids(f"{where}: group", [g.id for g in framework.groups])
+    problems += duplicate_ids(f"{where}: requirement", [r.id for r in framework.requirements])
     groups = {g.id for g in framework.groups}
     requirements = {r.id for r in framework.requirements}
     for group in framework.groups:

@@ -10,12 +10,16 @@ class _Roles:
         self.user = user
 
     @cached_property
-    def advisor(self) -> bool:
-        return self.user.programme_roles.filter(role="advisor").exists()
+    def _programme_roles(self) -> frozenset[str]:
+        return frozenset(self.user.programme_roles.values_list("role", flat=True))
 
-    @cached_property
+    @property
+    def advisor(self) -> bool:
+        return "advisor" in self._programme_roles
+
+    @property
     def operator(self) -> bool:
-        return self.user.programme_roles.filter(role="operator").exists()
+        return "operator" in self._programme_roles
 
     @cached_property
     def staff(self) -> bool:
