@@ -21,7 +21,13 @@ REASON_IDS = {
     "link_text_mismatch", "link_ip_target", "link_punycode_target", "mx_host_not_found",
     "auth_ignored_below_boundary", "auth_ignored_untrusted_id", "arc_not_checked",
     "dmarc_fail_enforced", "dmarc_fail", "dmarc_pass", "dmarc_pass_other_domain",
-    "forged_but_arc", "no_trusted_authentication"}
+    "forged_but_arc", "no_trusted_authentication",
+    # our own checks through DNS (mail/authcheck.py)
+    "dmarc_aligned_no_policy", "arc_forwarded", "arc_valid", "arc_invalid", "spf_pass",
+    "spf_fail", "spf_softfail", "spf_neutral", "spf_error", "spf_no_envelope",
+    "spf_no_client_address", "spf_fail_no_policy", "dkim_pass", "dkim_fail", "dkim_temperror",
+    "dkim_not_checked_headers_only", "no_signature", "dmarc_no_policy", "dmarc_incomplete",
+    "dns_temperror", "new_sending_infrastructure", "checks_offline"}
 
 
 def _raw(language: str) -> dict:
@@ -39,7 +45,8 @@ def test_every_text_in_every_language(language):
     assert set(raw["reasons"]) == REASON_IDS
     assert set(raw["verdicts"]) == set(VERDICTS)
     assert set(raw["labels"]) == set(english["labels"])
-    for section in ("reasons", "verdicts", "labels"):
+    assert set(raw["sources"]) == {"header", "checked"}
+    for section in ("reasons", "verdicts", "labels", "sources"):
         for key, text in raw[section].items():
             assert text.strip(), (section, key)
             assert _fields(text) == _fields(english[section][key]), (language, key)
@@ -49,6 +56,9 @@ def test_every_text_in_every_language(language):
 def test_every_reason_renders(language):
     for reason in REASON_IDS:
         assert Reason(reason, {"shown": "x"}).text(language)
+        for source in ("header", "checked"):
+            text = Reason(reason, {"source": source, "authserv_id": "mx.example"}).text(language)
+            assert "{by}" not in text
 
 
 runner = CliRunner()
@@ -58,7 +68,7 @@ app.add_typer(email_app, name="email")  # as cli/main.py mounts it
 
 def test_cli_json():
     result = runner.invoke(app, [
-        "email", "check", str(CORPUS / "genuine-pass.eml"), "--format", "json",
+        "email", "check", str(CORPUS / "genuine-pass.eml"), "--format", "json", "--offline",
         "--trusted-authserv-id", "mx1.acmebakery.pl"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -71,7 +81,7 @@ def test_cli_json():
 def test_cli_text_from_stdin_in_polish_with_own_domain():
     data = (CORPUS / "lookalike-tld-swap.eml").read_bytes().replace(b"ewa@acmebakery.pl",
                                                                      b"ewa@other.example")
-    result = runner.invoke(app, ["email", "check", "-", "--lang", "pl",
+    result = runner.invoke(app, ["email", "check", "-", "--lang", "pl", "--offline",
                                        "--own-domain", "acmebakery.pl"], input=data)
     assert result.exit_code == 0, result.output
     assert "PODEJRZANA" in result.output and "wygląda jak acmebakery.pl" in result.output
@@ -79,7 +89,7 @@ def test_cli_text_from_stdin_in_polish_with_own_domain():
 
 def test_cli_mx_host_option():
     result = runner.invoke(app, [
-        "email", "check", str(CORPUS / "gmail-style-layout.eml"), "-f", "json",
+        "email", "check", str(CORPUS / "gmail-style-layout.eml"), "-f", "json", "--offline",
         "--mx-host", "mx.google.com", "--trusted-authserv-id", "mx.google.com"])
     assert json.loads(result.output)["verdict"] == "authentic"
 

@@ -1,17 +1,25 @@
 """From a parsed message to a verdict: authentic, suspicious, forged or unknown.
 
-The verdict never says `authentic` on weak evidence. In this step (no DNS checks of our own)
-`authentic` needs a trusted Authentication-Results with dmarc=pass for the From domain and
-no sign of deception; `forged` needs a trusted dmarc=fail under p=reject or p=quarantine and
-no ARC chain (ARC is validated in the next step: until then a chain turns `forged` into
-`suspicious`). The authentication checks of the next step add `AuthResult`s with source
-"checked" to `Analysis.auth`; `decide` reads both sources.
+The verdict never says `authentic` on weak evidence. Two kinds of authentication evidence
+feed it: a trusted Authentication-Results (source "header": what the business's own server
+found when the message arrived) and our own checks through DNS (source "checked",
+`authcheck.check`: SPF from the trusted hop, DKIM, DMARC alignment, ARC). A trusted header
+wins over our own check, which may run days later, after keys have been rotated.
+
+- `authentic`: DMARC passes for the From domain (or, with no DMARC policy, an aligned SPF or
+  DKIM passes) and nothing tries to deceive;
+- `forged`: DMARC fails under p=reject or p=quarantine and no valid ARC chain explains it;
+- `suspicious`: a deception signal (lookalike domain, display-name or reply-to trick, link
+  mismatch, new sending infrastructure without a DMARC pass), or SPF hard-fails for an
+  aligned envelope domain that has no DMARC policy;
+- `unknown`: everything else. Offline (`analyse`, no DNS) an ARC chain cannot be validated,
+  so an enforced failure with a chain is only `suspicious`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +34,9 @@ VERDICTS = ("authentic", "suspicious", "forged", "unknown")
 DECEPTION = frozenset({
     "display_name_address", "display_name_domain", "reply_to_other_domain",
     "lookalike_domain", "link_text_mismatch", "link_ip_target", "link_punycode_target"})
+# A sign of deception only when nothing proves the message comes from its domain: a
+# supplier moving to a new mail provider still passes DMARC.
+UNPROVEN_DECEPTION = frozenset({"new_sending_infrastructure"})
 _ADDRESS_IN_TEXT = re.compile(r"[\w.+\-]+@([\w\-]+(?:\.[\w\-]+)+)", re.UNICODE)
 _DOMAIN_IN_TEXT = re.compile(r"(?<![\w@.\-])((?:[\w\-]+\.)+[a-z]{2,})(?![\w\-])", re.IGNORECASE)
 
@@ -36,8 +47,12 @@ class Reason:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def text(self, language: str = "en") -> str:
-        entry = words("email", language)["reasons"][self.id]
-        return fill(entry, {k: v for k, v in self.evidence.items() if not isinstance(v, dict)})
+        texts = words("email", language)
+        values = {k: v for k, v in self.evidence.items() if not isinstance(v, dict)}
+        if "source" in values:  # who found it: the business's own server, or our check
+            values["by"] = fill(texts["sources"][values["source"]],
+                                {"authserv_id": values.get("authserv_id") or ""})
+        return fill(texts["reasons"][self.id], values)
 
     def to_dict(self, language: str = "en") -> dict:
         return {"id": self.id, "text": self.text(language), "evidence": self.evidence}
@@ -47,7 +62,7 @@ class Reason:
 class SourcedAuth:
     method: str
     result: str
-    source: str  # "header" (a trusted Authentication-Results); next step: "checked"
+    source: str  # "header" (a trusted Authentication-Results) or "checked" (our own check)
     properties: dict[str, str]
     policy: str | None = None
     authserv_id: str | None = None
@@ -63,6 +78,10 @@ class Options:
     own_domains: tuple[str, ...] = ()
     mx_hosts: tuple[str, ...] = ()
     trusted_authserv_ids: tuple[str, ...] = ()
+    contact_domains: tuple[str, ...] = ()  # correspondents the business has seen before
+    # From organisational domain -> infrastructure keys seen before (`Analysis.infrastructure`);
+    # None: no history is kept (anonymous use), so nothing can be "newly seen".
+    seen_infrastructure: Mapping[str, frozenset[str]] | None = None
 
 
 @dataclass
@@ -74,6 +93,9 @@ class Analysis:
     reasons: list[Reason] = field(default_factory=list)
     auth: list[SourcedAuth] = field(default_factory=list)
     has_arc: bool = False
+    arc: str | None = None  # our ARC validation: "pass", "fail"; None when not checked
+    infrastructure: tuple[str, ...] = ()  # who handed it over: ip:…, helo:…, dkim:…
+    checks: dict[str, Any] = field(default_factory=dict)  # our own checks' details
     verdict: str = "unknown"
 
     def to_dict(self, language: str = "en") -> dict:
@@ -90,6 +112,9 @@ class Analysis:
             "own_domains": list(self.own_domains),
             "contact_domains": list(self.contact_domains),
             "arc": self.has_arc,
+            "arc_validation": self.arc,
+            "infrastructure": list(self.infrastructure),
+            "checks": self.checks,
             "headers_only": self.message.headers_only,
         }
 
@@ -104,22 +129,59 @@ def _domains(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def analyse(message: Message, options: Options | None = None) -> Analysis:
-    """Every signal this step can see without DNS, and the verdict."""
+    """Every signal that needs no DNS, and the verdict on them (`authcheck.check` adds DNS)."""
+    analysis = signals(message, options)
+    infrastructure_signal(analysis, (options or Options()).seen_infrastructure)
+    if analysis.has_arc:
+        analysis.reasons.append(Reason("arc_not_checked", {}))
+    analysis.verdict = decide(analysis)
+    return analysis
+
+
+def signals(message: Message, options: Options | None = None) -> Analysis:
+    """The signals in the message itself, without a verdict yet."""
     options = options or Options()
     trust = trust_view(message, options.mx_hosts, options.trusted_authserv_ids)
     own = _domains([*options.own_domains, *(a.domain for a in message.recipients)])
-    contacts = _domains(ref.rpartition("@")[2] for ref in message.references)
+    contacts = _domains([*options.contact_domains,
+                         *(ref.rpartition("@")[2] for ref in message.references)])
     contacts = tuple(d for d in contacts if d not in own)
     analysis = Analysis(message, trust, own, contacts)
     analysis.has_arc = any(n.lower().startswith("arc-") for n, _ in message.headers)
+    analysis.infrastructure = hop_infrastructure(trust)
     _display_name(analysis)
     _reply_to(analysis)
     _lookalike(analysis)
     for finding in links_module.check_links(message.html_bodies):
         analysis.reasons.append(Reason(f"link_{finding.kind}", finding.to_dict()))
     _authentication(analysis)
-    analysis.verdict = decide(analysis)
     return analysis
+
+
+def hop_infrastructure(trust: TrustView) -> tuple[str, ...]:
+    """Keys for the server that handed the message to the business: its address and the
+    organisation of the name it gave (HELO)."""
+    hop = trust.hop
+    if hop is None:
+        return ()
+    keys = []
+    if hop.ip:
+        keys.append(f"ip:{hop.ip}")
+    if hop.helo and "." in hop.helo and not hop.helo.startswith("["):
+        keys.append(f"helo:{_org(normalise_domain(hop.helo))}")
+    return tuple(keys)
+
+
+def infrastructure_signal(analysis: Analysis, seen: Mapping[str, frozenset[str]] | None) -> None:
+    """Flag a known sender arriving through servers never seen for it before."""
+    if seen is None or not analysis.infrastructure:
+        return
+    from_org = _org(analysis.message.from_address.domain)
+    before = seen.get(from_org)
+    if before and not before & set(analysis.infrastructure):
+        analysis.reasons.append(Reason("new_sending_infrastructure", {
+            "domain": from_org, "now": ", ".join(analysis.infrastructure),
+            "before": ", ".join(sorted(before)[:10])}))
 
 
 def _display_name(analysis: Analysis) -> None:
@@ -181,41 +243,57 @@ def _authentication(analysis: Analysis) -> None:
             analysis.auth.append(SourcedAuth(result.method, result.result, "header",
                                              result.properties, result.policy,
                                              header.authserv_id))
-    if analysis.has_arc:
-        analysis.reasons.append(Reason("arc_not_checked", {}))
 
 
 def _dmarc(analysis: Analysis) -> list[SourcedAuth]:
     return [a for a in analysis.auth if a.method == "dmarc"]
 
 
+def aligned(domain: str, from_domain: str, mode: str = "r") -> bool:
+    """DMARC identifier alignment: strict needs the same name, relaxed the same
+    organisational domain."""
+    domain, from_domain = normalise_domain(domain), normalise_domain(from_domain)
+    if not domain or not from_domain:
+        return False
+    return domain == from_domain if mode == "s" else _org(domain) == _org(from_domain)
+
+
+def _dmarc_reason(reason_id: str, a: SourcedAuth, from_domain: str, **extra) -> Reason:
+    return Reason(reason_id, {"domain": from_domain, "source": a.source,
+                              "authserv_id": a.authserv_id, **extra})
+
+
 def decide(analysis: Analysis) -> str:
     """The verdict, adding the reasons that explain it."""
     from_domain = analysis.message.from_address.domain
     reasons = analysis.reasons
-    deceptive = any(r.id in DECEPTION for r in reasons)
-    dmarc = _dmarc(analysis)
+    header = [a for a in analysis.auth if a.method == "dmarc" and a.source == "header"]
+    checked = [a for a in analysis.auth if a.method == "dmarc" and a.source == "checked"]
+    dmarc = header or checked  # the receiving server's own finding wins over a later check
     failed = [a for a in dmarc if a.result == "fail"]
     enforced = [a for a in failed if a.policy in ("reject", "quarantine")]
     passed = [a for a in dmarc if a.result == "pass"
               and normalise_domain(a.properties.get("header.from", "")) == from_domain]
     misaligned = [a for a in dmarc if a.result == "pass" and a not in passed]
     for a in enforced:
-        reasons.append(Reason("dmarc_fail_enforced", {
-            "domain": from_domain, "policy": a.policy, "authserv_id": a.authserv_id}))
+        reasons.append(_dmarc_reason("dmarc_fail_enforced", a, from_domain, policy=a.policy))
     for a in failed:
         if a not in enforced:
-            reasons.append(Reason("dmarc_fail", {"domain": from_domain,
-                                                 "authserv_id": a.authserv_id}))
+            reasons.append(_dmarc_reason("dmarc_fail", a, from_domain))
     for a in passed:
-        reasons.append(Reason("dmarc_pass", {"domain": from_domain,
-                                             "authserv_id": a.authserv_id}))
+        no_policy = a.source == "checked" and a.policy is None
+        reasons.append(_dmarc_reason("dmarc_aligned_no_policy" if no_policy else "dmarc_pass",
+                                     a, from_domain))
     for a in misaligned:
-        reasons.append(Reason("dmarc_pass_other_domain", {
-            "domain": from_domain, "header_from": a.properties.get("header.from", ""),
-            "authserv_id": a.authserv_id}))
+        reasons.append(_dmarc_reason("dmarc_pass_other_domain", a, from_domain,
+                                     header_from=a.properties.get("header.from", "")))
+    ids = {r.id for r in reasons}
+    deceptive = bool(ids & DECEPTION) or bool(ids & UNPROVEN_DECEPTION and not passed)
     if enforced:
-        if analysis.has_arc:
+        if analysis.arc == "pass":
+            reasons.append(Reason("arc_forwarded", {"domain": from_domain}))
+            return "suspicious" if deceptive else "unknown"
+        if analysis.arc is None and analysis.has_arc:
             reasons.append(Reason("forged_but_arc", {"domain": from_domain}))
             return "suspicious"
         return "forged"
@@ -223,6 +301,19 @@ def decide(analysis: Analysis) -> str:
         return "suspicious"
     if passed and not failed and not misaligned:
         return "authentic"
-    if not dmarc:
+    if not dmarc and _spf_fails_without_policy(analysis, from_domain):
+        reasons.append(Reason("spf_fail_no_policy", {"domain": from_domain}))
+        return "suspicious"
+    if not dmarc and not any(a.source == "checked" for a in analysis.auth):
         reasons.append(Reason("no_trusted_authentication", {}))
     return "unknown"
+
+
+def _spf_fails_without_policy(analysis: Analysis, from_domain: str) -> bool:
+    """Our own SPF check failed hard for an envelope domain of the sender's organisation,
+    and the sender publishes no DMARC policy (with one, DMARC decides)."""
+    if analysis.checks.get("dmarc", {}).get("policy") is not None:
+        return False
+    return any(a.method == "spf" and a.source == "checked" and a.result == "fail"
+               and aligned(a.properties.get("smtp.mailfrom", ""), from_domain)
+               for a in analysis.auth)

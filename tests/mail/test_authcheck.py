@@ -1,0 +1,264 @@
+"""Our own SPF, DKIM, DMARC and ARC checks, against an in-memory zone (the lab corpus in
+test_lab_corpus.py runs the same checks against the lab's DNS server)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from functools import cache
+
+import dkim
+import pytest
+import typer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from typer.testing import CliRunner
+
+from cyberbasics.mail.authcheck import check, key_names
+from cyberbasics.mail.message import parse_message
+from cyberbasics.mail.verdict import Options
+from cyberbasics.net.dns import DnsAnswer
+
+
+@cache
+def _key(bits: int = 1024) -> tuple[bytes, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, base64.b64encode(public).decode()
+
+
+class ZoneDns:
+    """Answers from a dict; a name listed in `broken` times out."""
+
+    def __init__(self, records: dict[tuple[str, str], list[str]], broken=()):
+        self.records = records
+        self.broken = set(broken)
+        self.asked: list[tuple[str, str]] = []
+
+    async def lookup(self, name: str, rdtype: str, **_) -> DnsAnswer:
+        name = name.rstrip(".").lower()
+        self.asked.append((name, rdtype))
+        if name in self.broken:
+            return DnsAnswer(name, rdtype, "TIMEOUT", error="no answer in time")
+        found = self.records.get((name, rdtype))
+        if found is not None:
+            return DnsAnswer(name, rdtype, "NOERROR", tuple(found))
+        exists = any(n == name for n, _ in self.records)
+        return DnsAnswer(name, rdtype, "NOERROR" if exists else "NXDOMAIN")
+
+
+def zone(policy: str | None = "reject", spf: str = "v=spf1 ip4:192.0.2.25 -all"):
+    _, public = _key()
+    records = {
+        ("supplier.test", "TXT"): [spf],
+        ("s1._domainkey.supplier.test", "TXT"): [f"v=DKIM1; k=rsa; p={public}"],
+        ("lists.test", "TXT"): ["v=spf1 ip4:192.0.2.80 -all"],
+        ("l1._domainkey.lists.test", "TXT"): [f"v=DKIM1; k=rsa; p={public}"],
+    }
+    if policy:
+        records[("_dmarc.supplier.test", "TXT")] = [f"v=DMARC1; p={policy}"]
+    return records
+
+
+BODY = b"Hello,\r\n\r\nThe invoice for November is attached.\r\n\r\nAnna\r\n"
+
+
+def message(from_="Anna <anna@supplier.test>", body=BODY, extra=b"") -> bytes:
+    return (b"From: " + from_.encode() + b"\r\nTo: Ewa <ewa@florist.test>\r\n"
+            b"Subject: Invoice November\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n"
+            b"Message-ID: <1@supplier.test>\r\n" + extra + b"\r\n" + body)
+
+
+def sign(data: bytes, domain=b"supplier.test", selector=b"s1") -> bytes:
+    private, _ = _key()
+    return dkim.sign(data, selector, domain, private,
+                     include_headers=[b"from", b"to", b"subject", b"date"]) + data
+
+
+def deliver(data: bytes, ip="192.0.2.25", helo="mail.supplier.test",
+            envelope="anna@supplier.test") -> bytes:
+    return (f"Return-Path: <{envelope}>\r\n"
+            f"Received: from {helo} ({helo} [{ip}]) by mx.florist.test with ESMTPS id 1; "
+            "Tue, 24 Nov 2026 10:00:02 +0000\r\n").encode() + data
+
+
+def run(data: bytes, records=None, options=None, broken=()):
+    dns = ZoneDns(zone() if records is None else records, broken)
+    return asyncio.run(check(data, options or Options(), dns)), dns
+
+
+def ids(analysis) -> set[str]:
+    return {r.id for r in analysis.reasons}
+
+
+def test_signed_and_sent_from_its_own_server_is_authentic():
+    analysis, _ = run(deliver(sign(message())))
+    assert analysis.verdict == "authentic"
+    assert {"dkim_pass", "spf_pass", "dmarc_pass"} <= ids(analysis)
+    assert analysis.checks["dmarc"]["aligned_dkim"] == ["supplier.test"]
+    assert "dkim:supplier.test" in analysis.infrastructure
+
+
+def test_spoof_from_another_server_under_reject_is_forged():
+    analysis, _ = run(deliver(message(), ip="198.51.100.9", helo="bad.test"))
+    assert analysis.verdict == "forged"
+    assert {"spf_fail", "no_signature", "dmarc_fail_enforced"} <= ids(analysis)
+
+
+def test_body_changed_after_signing_fails_dkim():
+    signed = sign(message())
+    tampered = signed.replace(b"November is", b"December is")
+    analysis, _ = run(deliver(tampered, ip="198.51.100.9"))
+    dkim_reason = next(r for r in analysis.reasons if r.id == "dkim_fail")
+    assert "body hash" in dkim_reason.evidence["why"]
+    assert analysis.verdict == "forged"
+
+
+def test_forwarded_without_arc_still_passes_on_the_signature():
+    analysis, _ = run(deliver(sign(message()), ip="203.0.113.7", helo="fwd.test",
+                              envelope="bounce@fwd.test"))
+    assert analysis.verdict == "authentic"
+    assert "dkim_pass" in ids(analysis) and "spf_pass" not in ids(analysis)
+
+
+def test_no_policy_but_aligned_signature_is_authentic_with_its_own_reason():
+    analysis, _ = run(deliver(sign(message())), zone(policy=None))
+    assert analysis.verdict == "authentic"
+    assert "dmarc_aligned_no_policy" in ids(analysis) and "dmarc_pass" not in ids(analysis)
+
+
+def test_spf_hard_fail_without_policy_is_suspicious():
+    analysis, _ = run(deliver(message(), ip="198.51.100.9"), zone(policy=None))
+    assert analysis.verdict == "suspicious"
+    assert {"spf_fail", "spf_fail_no_policy", "dmarc_no_policy"} <= ids(analysis)
+
+
+def test_policy_none_failure_is_unknown_not_safe():
+    analysis, _ = run(deliver(message(), ip="198.51.100.9"), zone(policy="none"))
+    assert analysis.verdict == "unknown" and "dmarc_fail" in ids(analysis)
+
+
+def test_a_key_lookup_that_times_out_is_never_a_verdict():
+    analysis, _ = run(deliver(sign(message()), ip="198.51.100.9"),
+                      broken={"s1._domainkey.supplier.test"})
+    assert analysis.verdict == "unknown"
+    assert {"dkim_temperror", "dns_temperror"} <= ids(analysis)
+
+
+def test_lookalike_with_perfect_authentication_is_suspicious():
+    records = zone()
+    records = {(n.replace("supplier.test", "supp1ier.test"), t): v for (n, t), v in records.items()}
+    data = deliver(sign(message("Anna <anna@supp1ier.test>"), domain=b"supp1ier.test"),
+                   envelope="anna@supp1ier.test", helo="mail.supp1ier.test")
+    analysis, _ = run(data, records, Options(contact_domains=("supplier.test",)))
+    assert "dmarc_pass" in ids(analysis) and "lookalike_domain" in ids(analysis)
+    assert analysis.verdict == "suspicious"
+
+
+def test_no_envelope_no_spf_and_headers_only_no_dkim():
+    data = sign(message())
+    received = (b"Received: from mail.supplier.test ([192.0.2.25]) by mx.florist.test; "
+                b"Tue, 24 Nov 2026 10:00:02 +0000\r\n")
+    analysis, _ = run(received + data)
+    assert "spf_no_envelope" in ids(analysis) and analysis.verdict == "authentic"
+    headers_only = (received + data).split(b"\r\n\r\n")[0] + b"\r\n"
+    analysis, _ = run(headers_only)
+    assert {"dkim_not_checked_headers_only", "dmarc_incomplete"} <= ids(analysis)
+    assert analysis.verdict == "unknown"
+
+
+def test_null_sender_checks_the_helo_name():
+    records = zone()
+    records[("mail.supplier.test", "TXT")] = ["v=spf1 ip4:192.0.2.25 -all"]
+    data = deliver(message(), envelope="")
+    analysis, _ = run(data, records)
+    spf = next(r for r in analysis.reasons if r.id == "spf_pass")
+    assert spf.evidence["domain"] == "mail.supplier.test"
+    # HELO is not the From domain under strict SPF alignment, but is under relaxed
+    assert analysis.verdict == "authentic"
+
+
+def _arc_seal(data: bytes, srv_id=b"lists.test") -> bytes:
+    private, _ = _key()
+    seal = dkim.arc_sign(data, b"l1", b"lists.test", private, srv_id,
+                         timestamp=1795000000)
+    return b"".join(seal) + data
+
+
+def test_mailing_list_with_valid_arc_is_never_forged():
+    original = sign(message())
+    # the list adds a tag to the subject (breaks DKIM), then seals what it saw
+    seen = (b"Authentication-Results: lists.test; dkim=pass header.d=supplier.test; "
+            b"spf=pass smtp.mailfrom=supplier.test; dmarc=pass header.from=supplier.test\r\n"
+            + original.replace(b"Subject: Invoice", b"Subject: [team] Invoice"))
+    sealed = _arc_seal(seen)
+    data = deliver(sealed, ip="192.0.2.80", helo="mail.lists.test",
+                   envelope="team-bounces@lists.test")
+    analysis, _ = run(data)
+    assert analysis.arc == "pass", analysis.checks.get("arc")
+    assert {"arc_valid", "dkim_fail", "arc_forwarded"} <= ids(analysis)
+    assert analysis.verdict == "unknown"
+    broken = data.replace(b"The invoice", b"The new invoice")
+    analysis, _ = run(broken)
+    assert analysis.arc == "fail" and analysis.verdict == "forged"
+
+
+def test_new_sending_infrastructure_for_a_known_sender():
+    seen = {"supplier.test": frozenset({"ip:192.0.2.99", "helo:oldhost.test"})}
+    spoof = deliver(message(), ip="198.51.100.9", helo="bad.test")
+    analysis, _ = run(spoof, zone(policy="none"), Options(seen_infrastructure=seen))
+    assert "new_sending_infrastructure" in ids(analysis) and analysis.verdict == "suspicious"
+    # a real move to a new provider still passes DMARC: authentic, the change noted
+    analysis, _ = run(deliver(sign(message())), options=Options(seen_infrastructure=seen))
+    assert "new_sending_infrastructure" in ids(analysis) and analysis.verdict == "authentic"
+    # seen before through the same signer: nothing new
+    seen = {"supplier.test": frozenset({"dkim:supplier.test"})}
+    analysis, _ = run(deliver(sign(message())), options=Options(seen_infrastructure=seen))
+    assert "new_sending_infrastructure" not in ids(analysis)
+
+
+def test_only_the_keys_the_message_names_are_asked():
+    data = deliver(sign(message()))
+    assert key_names(parse_message(data)) == ["s1._domainkey.supplier.test"]
+    _, dns = run(data)
+    assert {name for name, _ in dns.asked} <= {
+        "s1._domainkey.supplier.test", "supplier.test", "_dmarc.supplier.test",
+        "_dmarc.test"}  # DMARC discovery also asks the public-suffix domain (RFC 9989)
+
+
+def test_cli_checks_through_the_named_resolver(monkeypatch):
+    from cyberbasics.cli import email_check
+
+    used = []
+
+    class FakeClient(ZoneDns):
+        def __init__(self, nameservers, timeout):
+            used.append(nameservers)
+            super().__init__(zone())
+
+        async def aclose(self):
+            pass
+
+    monkeypatch.setattr("cyberbasics.net.dns.DnsClient", FakeClient)
+    app = typer.Typer()
+    app.add_typer(email_check.email_app, name="email")  # as cli/main.py mounts it
+    result = CliRunner().invoke(app, ["email", "check", "-", "--format", "json",
+                                      "--nameserver", "127.0.0.1:5353"],
+                                input=deliver(sign(message())))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["verdict"] == "authentic"
+    assert used == [(("127.0.0.1", 5353),)]
+
+
+@pytest.mark.parametrize("garbage", [
+    b"DKIM-Signature: v=1; a=rsa-sha256; d=supplier.test; s=s1; b=!!!; bh=???; h=from\r\n",
+    b"DKIM-Signature: nonsense\r\n",
+    b"ARC-Seal: i=1; a=rsa-sha256; d=lists.test; s=l1; cv=none; b=AAAA\r\n",
+])
+def test_broken_signatures_never_sink_the_check(garbage):
+    analysis, _ = run(deliver(garbage + message(), ip="198.51.100.9"))
+    assert analysis.verdict in ("forged", "unknown")
