@@ -215,10 +215,14 @@ def provider_zones() -> list[ZoneSpec]:
 
 
 def zone_specs(businesses: list[Business]) -> list[ZoneSpec]:
-    """Every zone the world serves: the root, the providers, one per business."""
+    """Every zone the world serves: the root, the providers, one per business, and the
+    senders of the email checker's lab messages."""
+    from .mail_world import mail_zone_specs  # it builds on this module's helpers
+
     return [ZoneSpec(".", {}, signed=True), *provider_zones(),
             *(ZoneSpec(b.domain, _records(b), signed=b.signed, dnssec_fault=b.dnssec_fault)
-              for b in businesses)]
+              for b in businesses),
+            *mail_zone_specs(with_parent=False)]
 
 
 def _records(business: Business) -> dict:
@@ -299,6 +303,7 @@ async def running_world(*, dns_port: int = 0, directory: Path | None = None,
     bytes arrive 1.5 × ``delay`` after connecting) and to every later exchange (``delay``).
     """
     from .ca import LabCA
+    from .mail_world import MAIL_DNS_FAULTS
     from .web import LabWebServer
 
     if delay < 0:
@@ -314,7 +319,7 @@ async def running_world(*, dns_port: int = 0, directory: Path | None = None,
         anchor.write_text(zones.trust_anchor_text(), encoding="utf-8")
         async with contextlib.AsyncExitStack() as servers:
             dns = await servers.enter_async_context(
-                LabDnsServer(zones, port=dns_port, delay=delay))
+                LabDnsServer(zones, port=dns_port, delay=delay, faults=MAIL_DNS_FAULTS))
             # One public port per service, shared by every advertised address.
             ports = {"smtp": 0, "web": 0, "http": 0}
 

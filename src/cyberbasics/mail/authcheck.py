@@ -337,6 +337,9 @@ def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list
                                 "aligned_spf": by_spf, "aligned_dkim": by_dkim,
                                 "adkim": adkim, "aspf": aspf}
     properties = {"header.from": from_domain}
+    if discovery.could_not_check:
+        temporary.append(f"DMARC _dmarc.{from_domain}")
+        properties["policy_unknown"] = "yes"
     if by_dkim or by_spf:
         properties["aligned"] = ", ".join([*(f"dkim:{d}" for d in by_dkim),
                                            *(f"spf:{d}" for d in by_spf)])
@@ -345,8 +348,6 @@ def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list
     unsure = [a for a in analysis.auth if a.source == "checked"
               and a.method in ("spf", "dkim") and a.result == "temperror"]
     if discovery.could_not_check or unsure:
-        if discovery.could_not_check:
-            temporary.append(f"DMARC _dmarc.{from_domain}")
         analysis.auth.append(SourcedAuth("dmarc", "temperror", "checked", properties, policy))
         return
     if not discovery.found or policy is None:

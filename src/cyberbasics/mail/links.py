@@ -86,12 +86,18 @@ def _host(url: str) -> str | None:
     return host or None
 
 
+# RFC 2606 / RFC 6761 reserved top-level domains: not in the PSL, but names under them are
+# still names (the lab and documentation use them).
+_RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
+
+
 def known_suffix(domain: str) -> bool:
     """Whether the name ends in a real top-level domain (so "invoice.pdf" is no web address)."""
     from ..protocols.psl import _suffix_list
 
     last = domain.rstrip(".").rpartition(".")[2].lower()
-    return "." in domain and bool(last) and last in _suffix_list().rules
+    return "." in domain and bool(last) and (last in _suffix_list().rules
+                                             or last in _RESERVED_TLDS)
 
 
 def _is_ip(host: str) -> bool:

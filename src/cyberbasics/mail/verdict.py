@@ -281,9 +281,7 @@ def decide(analysis: Analysis) -> str:
         if a not in enforced:
             reasons.append(_dmarc_reason("dmarc_fail", a, from_domain))
     for a in passed:
-        no_policy = a.source == "checked" and a.policy is None
-        reasons.append(_dmarc_reason("dmarc_aligned_no_policy" if no_policy else "dmarc_pass",
-                                     a, from_domain))
+        reasons.append(_dmarc_reason(_pass_reason(a), a, from_domain))
     for a in misaligned:
         reasons.append(_dmarc_reason("dmarc_pass_other_domain", a, from_domain,
                                      header_from=a.properties.get("header.from", "")))
@@ -307,6 +305,14 @@ def decide(analysis: Analysis) -> str:
     if not dmarc and not any(a.source == "checked" for a in analysis.auth):
         reasons.append(Reason("no_trusted_authentication", {}))
     return "unknown"
+
+
+def _pass_reason(auth: SourcedAuth) -> str:
+    if auth.source != "checked" or auth.policy is not None:
+        return "dmarc_pass"
+    if auth.properties.get("policy_unknown"):
+        return "dmarc_aligned_policy_unknown"  # the policy lookup failed, not "no policy"
+    return "dmarc_aligned_no_policy"
 
 
 def _spf_fails_without_policy(analysis: Analysis, from_domain: str) -> bool:
