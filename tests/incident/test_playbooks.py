@@ -193,14 +193,7 @@ def _language_problems(language: str, name: str) -> list[str]:
     return [f"{language}/{name}.yaml: {problem}" for problem in problems]
 
 
-_LANGUAGE_CASES = [
-    pytest.param(language, marks=() if language != "ro" else pytest.mark.xfail(
-        strict=False, reason="translations pending"))
-    for language in LANGUAGES
-]
-
-
-@pytest.mark.parametrize("language", _LANGUAGE_CASES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_language_has_every_text(language):
     problems = [*_language_problems(language, "playbooks"), *_language_problems(language, "triage")]
     assert not problems, "\n".join(problems[:40])
