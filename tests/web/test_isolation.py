@@ -19,6 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from cyberbasics.web.businesses.models import Domain, Invitation, MagicLink, Membership
+from cyberbasics.web.incidents.testing import make_incident
+from cyberbasics.web.mailcheck.models import CheckedMessage
 from cyberbasics.web.programmes.testing import (
     completed_review,
     give_access,
@@ -32,7 +34,8 @@ from cyberbasics.web.programmes.testing import (
 from cyberbasics.web.reviews.models import ActionItem, AdvisorNote, Answer, Review, Scan
 
 OBJECT_IDS = {"review_id", "domain_id", "scan_id", "item_id", "membership_id",
-              "invitation_id", "link_id", "note_id", "access_id", "role_id"}
+              "invitation_id", "link_id", "note_id", "access_id", "role_id", "incident_id",
+              "check_id"}
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +44,16 @@ PUBLIC = {
     "home", "health", "accounts:sign-out", "accounts:sign-in", "accounts:sign-up",
     "accounts:two-factor-verify",
     "advice:magic", "advice:client-home", "advice:client-leave", "plan:accept-invitation",
+    # The evidence log without an account: only the browser session that started a log
+    # reaches it (any other request for a token gets 404).
+    "incidents:anonymous-log", "incidents:anonymous-detail", "incidents:anonymous-bundle",
+    "incidents:anonymous-pdf", "incidents:anonymous-delete",
+    # The suspicious-email checker for anyone: nothing about the message is kept.
+    "mailcheck:check",
+    # Help now (docs/web.md): the triage, the playbooks, whom to report to, the breach clock
+    # and its draft (POST; returns a preview or a PDF, stores nothing).
+    "help:start", "help:triage", "help:playbook", "help:report", "help:breach",
+    "help:breach-draft",
 }
 SKIPPED_PREFIXES = ("admin:", "set_language", "djdt")
 
@@ -96,6 +109,10 @@ class World:
             link = MagicLink.objects.create(business=business, token_hash=secrets.token_hex(32),
                                             created_by=advisor, expires_at=later)
             note = AdvisorNote.objects.create(business=business, advisor=advisor, text="n")
+            incident = make_incident(business, created_by=owner)
+            checked = CheckedMessage.objects.create(
+                business=business, checked_by=owner, from_address="anna@supplier.example",
+                from_domain="supplier.example", subject="Invoice", verdict="unknown")
             self.objects.append({
                 "business_id": business.pk, "review_id": review.pk, "domain_id": domain.pk,
                 "scan_id": scan.pk, "item_id": item.pk, "membership_id": membership.pk,
@@ -103,7 +120,8 @@ class World:
                 "access_id": business.advisor_accesses.get().pk,
                 "programme_id": programme.pk, "question_id": "backups.regular",
                 "role_id": programme.roles.get(user=advisor).pk,
-                "token": secrets.token_urlsafe(16),
+                "token": secrets.token_urlsafe(16), "incident_id": incident.pk,
+                "check_id": checked.pk,
             })
         assert Review.objects.count() == 2
 

@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "cyberbasics.web.reviews",
     "cyberbasics.web.audit",
     "cyberbasics.web.jobs",
+    "cyberbasics.web.helpnow",
+    "cyberbasics.web.incidents",
+    "cyberbasics.web.mailcheck",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +193,14 @@ CYBERBASICS_TASK_MAX_ATTEMPTS = int(os.environ.get("CYBERBASICS_TASK_MAX_ATTEMPT
 # Where scans resolve names, which CA they trust and which ports they use: in the lab, the
 # file `cyberbasics lab --state-file` writes; otherwise the configured nameservers.
 CYBERBASICS_LAB_STATE = os.environ.get("CYBERBASICS_LAB_STATE", "")
+# The evidence log (web/incidents): attached files live here, never served by URL.
+CYBERBASICS_EVIDENCE_DIR = os.environ.get("CYBERBASICS_EVIDENCE_DIR") or str(VAR_DIR / "evidence")
+CYBERBASICS_EVIDENCE_ANONYMOUS_DAYS = int(os.environ.get("CYBERBASICS_EVIDENCE_ANONYMOUS_DAYS",
+                                                         "30"))
+CYBERBASICS_EVIDENCE_MAX_FILE_BYTES = int(os.environ.get("CYBERBASICS_EVIDENCE_MAX_FILE_BYTES",
+                                                         str(10 * 1024 * 1024)))
+CYBERBASICS_EVIDENCE_MAX_LOG_BYTES = int(os.environ.get("CYBERBASICS_EVIDENCE_MAX_LOG_BYTES",
+                                                        str(50 * 1024 * 1024)))
 CYBERBASICS_NAMESERVERS = _list("CYBERBASICS_NAMESERVERS")
 CYBERBASICS_SITE_URL = os.environ.get("CYBERBASICS_SITE_URL", "http://127.0.0.1:8000")
 

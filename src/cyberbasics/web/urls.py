@@ -18,5 +18,8 @@ urlpatterns = [
     path("", include("cyberbasics.web.reviews.urls_plan")),
     path("", include("cyberbasics.web.programmes.urls_advice")),
     path("programme/", include("cyberbasics.web.programmes.urls")),
+    path("help/", include("cyberbasics.web.helpnow.urls")),
+    path("", include("cyberbasics.web.incidents.urls")),
+    path("", include("cyberbasics.web.mailcheck.urls")),
     path("admin/", admin.site.urls),
 ]

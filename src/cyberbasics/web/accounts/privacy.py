@@ -18,6 +18,8 @@ from django.utils import timezone
 from cyberbasics.web.audit.models import AuditEvent
 from cyberbasics.web.audit.services import record
 from cyberbasics.web.businesses.models import Business, Membership
+from cyberbasics.web.incidents.privacy import incidents_data
+from cyberbasics.web.mailcheck.selectors import export_data as mailcheck_data
 
 from .models import User
 
@@ -75,6 +77,8 @@ def business_data(business: Business) -> dict:
                   "updated_at": a.updated_at}
                  for a in r.answers.select_related("answered_by").order_by("question")]}
             for r in business.reviews.select_related("started_by").order_by("created_at", "pk")],
+        "incidents": incidents_data(business),
+        "email_checks": mailcheck_data(business),
         "scans": [
             {"id": s.pk, "review": s.review_id, "requested_by": _email(s.requested_by),
              "domains": s.domains, "mode": s.mode, "status": s.status, "result": s.result,

@@ -23,14 +23,21 @@ logger = logging.getLogger("cyberbasics.web.jobs")
 
 
 def schedule_daily_tasks() -> None:
-    """Queue the daily reminders (`reviews.reminders`) unless a run is queued; each run
-    queues the next."""
+    """Queue the daily reminders (`reviews.reminders`) and the deletion of expired
+    anonymous evidence logs (`incidents.cleanup`) unless a run is queued; each run queues
+    the next. One failing does not stop the other."""
     try:
         from cyberbasics.web.reviews.reminders import schedule_daily_reminders
 
         schedule_daily_reminders()
     except Exception:  # the worker is still useful without them
         logger.exception("could not queue the daily reminders")
+    try:
+        from cyberbasics.web.incidents.cleanup import schedule_daily_cleanup
+
+        schedule_daily_cleanup()
+    except Exception:  # expired logs are unreachable already; the cleanup frees the space
+        logger.exception("could not queue the daily evidence cleanup")
 
 
 class LeasedWorker(db_worker.Worker):

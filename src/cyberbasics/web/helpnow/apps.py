@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HelpNowConfig(AppConfig):
+    name = "cyberbasics.web.helpnow"
+    label = "helpnow"
