@@ -189,6 +189,7 @@ def test_the_sign_in_sheet():
     for business in demo_businesses():
         assert business.domain in sheet and business.story in sheet
     assert "http://127.0.0.1:8123/accounts/sign-up/" in sheet
+    assert "http://127.0.0.1:8123/help/" in sheet and "http://127.0.0.1:8123/email-check/" in sheet
 
 
 def test_every_demo_page_opens(lab_state, client):

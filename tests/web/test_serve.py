@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import queue
 import re
@@ -167,7 +168,7 @@ def served(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_make_run_serves_the_demo_and_stops_cleanly(served):
+def test_make_run_serves_the_demo_and_stops_cleanly(served, tmp_path):
     process, url, lines = served
     output = "".join(lines)
     children = descendants(process.pid)
@@ -194,6 +195,7 @@ def test_make_run_serves_the_demo_and_stops_cleanly(served):
         assert page.status_code == 200 and "/accounts/sign-in" not in page.url.path
         dashboard = client.get("/dashboard/").text
         assert "Pipe Dream Plumbing (lab)" in dashboard or "Ledger Lane" in dashboard
+    _the_lab_mail_checks_out(url, tmp_path / "var" / demo.LAB_MAIL_DIR)
 
     process.send_signal(signal.SIGINT)
     assert process.wait(STOP_S) == 0
@@ -202,6 +204,26 @@ def test_make_run_serves_the_demo_and_stops_cleanly(served):
         time.sleep(0.1)
     assert not [pid for pid in children if alive(pid)], "processes left behind"
     assert "Stopped: the web server, the task worker and the lab." in "".join(lines)
+
+
+def _the_lab_mail_checks_out(url: str, folder: Path) -> None:
+    """The messages the sign-in sheet offers for the email checker are signed with the keys
+    the running lab serves: the site's checker gives each the verdict expected.json names."""
+    expected = {case["file"]: case["verdict"]
+                for case in json.loads((folder / "expected.json").read_text())}
+    assert len(expected) >= 40
+    tried = ["genuine-spf-and-dkim.eml", "spoof-reject-domain.eml", "mailing-list-arc.eml",
+             "lookalike-digit-supp1ier.eml"]
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=60) as client:
+        for name in tried:
+            page = client.get("/email-check/")
+            form = form_with(page.text, "textarea", str(page.url))
+            fields = {k: v for k, v in form["fields"].items() if form["types"][k] != "file"}
+            fields["source"] = (folder / name).read_text(encoding="utf-8", errors="replace")
+            result = client.post(form["action"], data=fields,
+                                 headers={"Referer": str(page.url)})
+            assert result.status_code == 200, result.text[:300]
+            assert f'data-verdict="{expected[name]}"' in result.text, name
 
 
 @pytest.mark.slow

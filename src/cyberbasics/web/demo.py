@@ -518,6 +518,8 @@ def lab_scan_config():
 
 # --- what `cyberbasics serve` prints ---------------------------------------------------------
 
+LAB_MAIL_DIR = "lab-mail"  # under the data folder: the lab's messages for the email checker
+
 def describe(url: str) -> str:
     """The sign-in sheet: every demo account, its role and second factor, and what to try."""
     stories = lab_stories()
@@ -544,5 +546,12 @@ def describe(url: str) -> str:
               "businesses and statistics.",
               "  - Add a domain and start a scan as any owner: it runs in the task worker "
               "against the lab.",
-              f"  - Or sign up as a new owner at {url.rstrip('/')}/accounts/sign-up/."]
+              f"  - Or sign up as a new owner at {url.rstrip('/')}/accounts/sign-up/.",
+              "", "Help now (no sign-in needed):",
+              f"  - {url.rstrip('/')}/help/ : \"I think we've been hacked\": the triage, the "
+              "eight playbooks, whom to report to, the breach clock, the evidence log.",
+              f"  - {url.rstrip('/')}/email-check/ : paste or upload a message from "
+              f"{LAB_MAIL_DIR}/ in the data folder (genuine, spoofed, lookalike, forwarded "
+              "and mailing-list mail to the florist, signed by the lab's senders; "
+              "expected.json says what each should get)."]
     return "\n".join(lines) + "\n"

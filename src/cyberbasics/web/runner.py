@@ -269,7 +269,9 @@ def run_lab(state: Path) -> int:
     import asyncio
     import logging
 
+    from ..lab.mail_world import write_corpus
     from ..lab.world import running_world
+    from .demo import LAB_MAIL_DIR
     from .scanning import write_lab_state
 
     # Scans abandon TLS handshakes on purpose; the servers would log each one.
@@ -281,6 +283,9 @@ def run_lab(state: Path) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         async with running_world(services=True) as world:
+            # Signed with this process's keys, which the lab's DNS serves: written afresh
+            # each run, for trying the email checker (demo.describe points at them).
+            write_corpus(state.parent / LAB_MAIL_DIR)
             write_lab_state(world, state)
             try:
                 await stop.wait()
