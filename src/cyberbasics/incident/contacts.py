@@ -27,6 +27,8 @@ from typing import Any
 
 from cyberbasics.texts import CONTENT_DIR, DEFAULT_LANGUAGE, LANGUAGES
 
+from .data_files import ContentDataError, read_yaml
+
 DATA_PATH = CONTENT_DIR / "incident" / "contacts.yaml"
 WORDS_NAME = "contacts"
 
@@ -71,12 +73,10 @@ _LABEL_KEYS = (
 )
 
 
-class ContactsError(ValueError):
+class ContactsError(ContentDataError):
     """The contacts data or its words are not valid; ``problems`` lists every reason."""
 
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        super().__init__("invalid contacts data: " + "; ".join(self.problems))
+    what = "contacts data"
 
 
 @dataclass(frozen=True)
@@ -318,16 +318,7 @@ def _mapping(value: Any) -> Mapping[Any, Any]:
 
 def load(path: Path = DATA_PATH, content_dir: Path = CONTENT_DIR) -> tuple[Contact, ...]:
     """The contacts in ``path``, checked, with their words checked in every language."""
-    import yaml
-
-    try:
-        with Path(path).open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
-    except OSError as error:
-        raise ContactsError([f"cannot read {path}: {error.strerror or error}"]) from error
-    except yaml.YAMLError as error:
-        raise ContactsError([f"{path} is not valid YAML: {error}"]) from error
-    contacts = parse(raw)
+    contacts = parse(read_yaml(path, ContactsError))
     problems = check_words(contacts, content_dir)
     if problems:
         raise ContactsError(problems)

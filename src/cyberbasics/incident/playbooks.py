@@ -20,6 +20,7 @@ from typing import Any
 from cyberbasics.texts import CONTENT_DIR, DEFAULT_LANGUAGE
 
 from .contacts import INCIDENTS, KINDS
+from .data_files import ContentDataError, read_yaml
 
 STRUCTURE_PATH = CONTENT_DIR / "incident" / "playbooks.yaml"
 WORDS_NAME = "playbooks"
@@ -45,12 +46,10 @@ class UnknownPlaybook(ValueError):
         )
 
 
-class PlaybookError(ValueError):
+class PlaybookError(ContentDataError):
     """The playbooks' structure or words are not valid; ``problems`` lists every reason."""
 
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        super().__init__("invalid playbooks: " + "; ".join(self.problems))
+    what = "playbooks"
 
 
 @dataclass(frozen=True)
@@ -206,16 +205,7 @@ def _names(value: Any, allowed: Sequence[str], where: str, problems: list[str]) 
 
 
 def load_structure(path: Path = STRUCTURE_PATH) -> dict[str, PlaybookPlan]:
-    import yaml
-
-    try:
-        with Path(path).open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
-    except OSError as error:
-        raise PlaybookError([f"cannot read {path}: {error.strerror or error}"]) from error
-    except yaml.YAMLError as error:
-        raise PlaybookError([f"{path} is not valid YAML: {error}"]) from error
-    return parse_structure(raw)
+    return parse_structure(read_yaml(path, PlaybookError))
 
 
 @cache

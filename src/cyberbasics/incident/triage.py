@@ -18,6 +18,7 @@ from typing import Any
 
 from cyberbasics.texts import CONTENT_DIR, DEFAULT_LANGUAGE
 
+from .data_files import ContentDataError, read_yaml
 from .playbooks import PLAYBOOK_IDS
 
 STRUCTURE_PATH = CONTENT_DIR / "incident" / "triage.yaml"
@@ -32,12 +33,10 @@ class TriageError(ValueError):
     question that is not on the path, or asking for the outcome before the end."""
 
 
-class TriageDataError(ValueError):
+class TriageDataError(ContentDataError):
     """The triage structure file is not valid; ``problems`` lists every reason."""
 
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        super().__init__("invalid triage data: " + "; ".join(self.problems))
+    what = "triage data"
 
 
 @dataclass(frozen=True)
@@ -229,16 +228,7 @@ def _check_answered(
 
 
 def load_rules(path: Path = STRUCTURE_PATH) -> Rules:
-    import yaml
-
-    try:
-        with Path(path).open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
-    except OSError as error:
-        raise TriageDataError([f"cannot read {path}: {error.strerror or error}"]) from error
-    except yaml.YAMLError as error:
-        raise TriageDataError([f"{path} is not valid YAML: {error}"]) from error
-    return parse_rules(raw)
+    return parse_rules(read_yaml(path, TriageDataError))
 
 
 @cache
