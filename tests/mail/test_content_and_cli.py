@@ -23,7 +23,8 @@ REASON_IDS = {
     "dmarc_fail_enforced", "dmarc_fail", "dmarc_pass", "dmarc_pass_other_domain",
     "forged_but_arc", "no_trusted_authentication",
     # our own checks through DNS (mail/authcheck.py)
-    "dmarc_aligned_no_policy", "dmarc_aligned_policy_unknown", "arc_forwarded", "arc_valid", "arc_invalid", "spf_pass",
+    "dmarc_aligned_no_policy", "dmarc_aligned_policy_unknown", "arc_forwarded", "arc_valid",
+    "arc_invalid", "spf_pass",
     "spf_fail", "spf_softfail", "spf_neutral", "spf_error", "spf_no_envelope",
     "spf_no_client_address", "spf_fail_no_policy", "dkim_pass", "dkim_fail", "dkim_temperror",
     "dkim_not_checked_headers_only", "no_signature", "dmarc_no_policy", "dmarc_incomplete",

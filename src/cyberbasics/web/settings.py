@@ -201,6 +201,16 @@ CYBERBASICS_EVIDENCE_MAX_FILE_BYTES = int(os.environ.get("CYBERBASICS_EVIDENCE_M
                                                          str(10 * 1024 * 1024)))
 CYBERBASICS_EVIDENCE_MAX_LOG_BYTES = int(os.environ.get("CYBERBASICS_EVIDENCE_MAX_LOG_BYTES",
                                                         str(50 * 1024 * 1024)))
+# Limits on Help now's anonymous, expensive pages, per client address (web/limits.py;
+# 0 turns one off), and the site-wide cap on anonymous evidence files (incidents/anonymous.py).
+CYBERBASICS_EVIDENCE_ANONYMOUS_TOTAL_BYTES = int(os.environ.get(
+    "CYBERBASICS_EVIDENCE_ANONYMOUS_TOTAL_BYTES", str(2 * 1024 ** 3)))
+CYBERBASICS_LIMIT_EVIDENCE_LOGS_PER_HOUR = int(os.environ.get(
+    "CYBERBASICS_LIMIT_EVIDENCE_LOGS_PER_HOUR", "10"))
+CYBERBASICS_LIMIT_BREACH_PDFS_PER_10_MINUTES = int(os.environ.get(
+    "CYBERBASICS_LIMIT_BREACH_PDFS_PER_10_MINUTES", "20"))
+CYBERBASICS_LIMIT_EMAIL_CHECKS_PER_10_MINUTES = int(os.environ.get(
+    "CYBERBASICS_LIMIT_EMAIL_CHECKS_PER_10_MINUTES", "60"))
 CYBERBASICS_NAMESERVERS = _list("CYBERBASICS_NAMESERVERS")
 CYBERBASICS_SITE_URL = os.environ.get("CYBERBASICS_SITE_URL", "http://127.0.0.1:8000")
 

@@ -67,3 +67,16 @@ class LoginAttempt(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class PageUse(models.Model):
+    """One use of an expensive page open to anyone (`web/limits.py`): which limit it counts
+    against and from which client, kept in the database so a limit holds across processes
+    and machines. Rows older than a day are pruned."""
+
+    limit = models.CharField(max_length=32)
+    client = models.CharField(max_length=45)  # an address, or an IPv6 /64's network address
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["limit", "client", "at"], name="page_use_lookup")]

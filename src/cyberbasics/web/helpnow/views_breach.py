@@ -4,6 +4,8 @@ notification: a preview page and a PDF download. Public: no sign-in.
 The clock is a GET form, so the deadline page can be bookmarked or sent to a colleague; the
 draft is a POST (it carries what the business typed, which does not belong in a URL or a
 server log). Bad input re-renders the page with the errors and everything typed kept.
+The PDF costs about a second of CPU, so each client may make only so many in ten minutes
+(`web/limits.py`); past that the draft is shown as a page instead, with when to try again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cyberbasics.incident.breach import draft_notification, obligations
 from cyberbasics.incident.breach_pdf import to_pdf
 
+from .. import limits
 from .defaults import (
     content_language,
     default_business_name,
@@ -97,12 +100,20 @@ def breach_draft(request):
         clock = ClockForm(language=language, initial={"time_zone": default_zone(request)})
         return _breach_page(request, language, clock, form)
     draft = draft_notification(form.answers, language)
+    refused = None
     if request.POST.get("format") == "pdf":
-        response = HttpResponse(to_pdf(draft), content_type="application/pdf")
-        # An ASCII name: every browser keeps it as it is.
-        response["Content-Disposition"] = 'attachment; filename="breach-notification-draft.pdf"'
-        response["Cache-Control"] = "no-store"
-        return response
-    response = render(request, "helpnow/breach_draft.html", {"draft": draft, "draft_form": form})
+        refused = limits.take(limits.BREACH_PDFS, request)
+        if refused is None:
+            response = HttpResponse(to_pdf(draft), content_type="application/pdf")
+            # An ASCII name: every browser keeps it as it is.
+            response["Content-Disposition"] = \
+                'attachment; filename="breach-notification-draft.pdf"'
+            response["Cache-Control"] = "no-store"
+            return response
+    # The preview, or the draft as a page when no more PDFs are allowed for now: nothing
+    # typed is lost, and the page can be printed or copied meanwhile.
+    response = render(request, "helpnow/breach_draft.html", {
+        "draft": draft, "draft_form": form,
+        "refused_message": refused.message() if refused is not None else ""})
     response["Cache-Control"] = "no-store"
-    return response
+    return limits.too_many(response, refused) if refused is not None else response

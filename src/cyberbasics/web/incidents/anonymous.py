@@ -5,6 +5,11 @@ only from the browser session that started it (the session holds the token), so 
 link alone opens nothing; anything else is a 404. It is kept for
 `CYBERBASICS_EVIDENCE_ANONYMOUS_DAYS` days (default 30) after it was started, then deleted
 by the daily cleanup (`cleanup.py`), or at once with "Delete now".
+
+Anyone can start one, so the files of all anonymous logs together are capped site-wide
+(`CYBERBASICS_EVIDENCE_ANONYMOUS_TOTAL_BYTES`, default 2 GiB): past it new files are
+refused, text entries still work, and a signed-in business keeps its log in its account,
+which the cap does not count. How many logs one client may start is in `web/limits.py`.
 """
 
 from __future__ import annotations
@@ -15,18 +20,55 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import logs
 from .models import AnonymousLog, Incident, StoredLog
 
 SESSION_KEY = "cyberbasics_evidence_tokens"
 MAX_LOGS_PER_SESSION = 20  # a session is a browser, not a store for unlimited logs
+GIB = 1024 ** 3
+
+
+class StorageFull(logs.LogChangeError):
+    """The files of all anonymous logs together would pass the site-wide cap."""
 
 
 def keep_days() -> int:
     return int(getattr(settings, "CYBERBASICS_EVIDENCE_ANONYMOUS_DAYS", 30))
+
+
+def total_bytes_cap() -> int:
+    return int(getattr(settings, "CYBERBASICS_EVIDENCE_ANONYMOUS_TOTAL_BYTES", 2 * GIB))
+
+
+def stored_bytes() -> int:
+    """The files kept for every anonymous log, expired ones not yet cleaned up included
+    (their files are still on disk)."""
+    total = StoredLog.objects.filter(anonymous__isnull=False).aggregate(
+        total=Sum("stored_bytes"))["total"]
+    return int(total or 0)
+
+
+def storage_full() -> bool:
+    return stored_bytes() >= total_bytes_cap()
+
+
+def check_room(uploads: list) -> None:
+    """Refuse files that would take all anonymous logs together over the site-wide cap.
+    Checked before the entry is added, without a lock: parallel uploads can pass the cap by
+    at most their own size, which the per-log limit bounds."""
+    if not uploads:
+        return
+    if stored_bytes() + sum(upload.size for upload in uploads) > total_bytes_cap():
+        raise StorageFull(_(
+            "Our server cannot take more files for logs without an account right now. "
+            "Nothing was added. Text entries still work: remove the files and add the entry "
+            "again. To keep files too, sign in and keep this log in your business's "
+            "account."))
 
 
 def _token_hash(token: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ...incident.evidence import EvidenceError
+from .. import limits
 from ..audit.services import record
 from ..businesses.models import Business
 from ..businesses.selectors import OWNER, STAFF
@@ -23,28 +24,44 @@ from .forms import EntryForm, MoveForm, StartLogForm
 
 def start(request):
     """What the log is, the logs this browser already has, and the form to start one."""
+    refused = None
     if request.method == "POST":
         form = StartLogForm(request.POST)
         if form.is_valid():
-            business = form.cleaned_data["business"].strip() or _("Not given")
-            try:
-                token, _log = anonymous.start(request, business, form.cleaned_data["time_zone"])
-            except EvidenceError as exc:
-                form.add_error("business", logs.evidence_error_text(exc))
+            refused = limits.refusal(limits.EVIDENCE_LOGS, request)
+            if refused is not None:
+                form.add_error(None, refused.message())
             else:
-                return redirect("incidents:anonymous-detail", token=token)
+                redirected = _start_log(request, form)
+                if redirected is not None:
+                    return redirected
     else:
         form = StartLogForm(initial={"time_zone": "Europe/London"})
-    return render(request, "incidents/anonymous_start.html", {
+    response = render(request, "incidents/anonymous_start.html", {
         "form": form, "existing": anonymous.session_logs(request),
         "keep_days": anonymous.keep_days()}, status=400 if form.errors else 200)
+    # Over the limit, the form comes back with what was typed and when to try again.
+    return limits.too_many(response, refused) if refused is not None else response
+
+
+def _start_log(request, form: StartLogForm):
+    """Start the log and go to it, counting it against this client; None with the error on
+    the form when the core refuses the input."""
+    business = form.cleaned_data["business"].strip() or _("Not given")
+    try:
+        token, _log = anonymous.start(request, business, form.cleaned_data["time_zone"])
+    except EvidenceError as exc:
+        form.add_error("business", logs.evidence_error_text(exc))
+        return None
+    limits.record(limits.EVIDENCE_LOGS, request)
+    return redirect("incidents:anonymous-detail", token=token)
 
 
 def _page(request, token: str, found, form: EntryForm | None = None, status: int = 200):
     return render(request, "incidents/anonymous_log.html", {
         "token": token, "anonymous": found, "view": logs.view_log(found.log),
         "form": form or EntryForm(), "keep_days": anonymous.keep_days(),
-        "limits": _limits()}, status=status)
+        "limits": _limits(), "storage_full": anonymous.storage_full()}, status=status)
 
 
 def _limits() -> dict[str, str]:
@@ -58,10 +75,15 @@ def detail(request, token: str):
     if request.method != "POST":
         return _page(request, token, found)
     form = EntryForm(request.POST, request.FILES)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
+            anonymous.check_room(data["files"])
             entry = logs.add_entry(found.log, data["recorded_by"], data["text"], data["files"])
+        except anonymous.StorageFull as exc:
+            form.add_error(None, str(exc))
+            status = 429  # the site's limit, not a mistake in the form
         except logs.LogChangeError as exc:
             form.add_error(None, str(exc))
         else:
@@ -70,7 +92,7 @@ def detail(request, token: str):
                              % {"seq": entry.seq})
             return redirect("incidents:anonymous-detail", token=token)
     # The text typed stays in the form; only the files must be chosen again.
-    return _page(request, token, found, form, status=400)
+    return _page(request, token, found, form, status=status)
 
 
 def bundle(request, token: str):

@@ -1,6 +1,10 @@
 """The email checker's pages: the public check (nothing kept), a business's check (kept in
 its history, which teaches the checker its correspondents and their usual servers), the
-history, one kept check, and the owner's receiving-side settings."""
+history, one kept check, and the owner's receiving-side settings.
+
+Each check costs DNS lookups and DKIM verification, so each client address may run only so
+many in ten minutes, public and business checks together (`web/limits.py`); past that the
+form comes back with the message kept and when to try again, answered 429."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from django.utils.translation import gettext as _
 from ...mail.message import MessageError
 from ...mail.verdict import Options
 from ...texts import fill, words
+from .. import limits
 from ..access import business_view
 from ..businesses.selectors import ADVISOR, OWNER, STAFF, businesses_for
 from ..reviews.scanning import content_language
@@ -29,6 +34,18 @@ def _unreadable(form, exc: MessageError, language: str) -> None:
     form.add_error(None, fill(label, {"error": str(exc)}))
 
 
+def _allowed(request, form) -> limits.Refusal | None:
+    """Count this check against the client's limit; over it, the reason goes on the form."""
+    refused = limits.take(limits.EMAIL_CHECKS, request)
+    if refused is not None:
+        form.add_error(None, refused.message())
+    return refused
+
+
+def _answer(response, refused: limits.Refusal | None):
+    return limits.too_many(response, refused) if refused is not None else response
+
+
 def _analyse(form, options, language: str):
     """The outcome for a valid form, or None with the error added to the form."""
     try:
@@ -41,10 +58,10 @@ def _analyse(form, options, language: str):
 def check(request):
     """Public: anyone may check a message; nothing about it is kept."""
     language = content_language()
-    form, outcome = ReceiverForm(), None
+    form, outcome, refused = ReceiverForm(), None, None
     if request.method == "POST":
         form = ReceiverForm(request.POST, request.FILES)
-        if form.is_valid():
+        if form.is_valid() and (refused := _allowed(request, form)) is None:
             data = form.cleaned_data
             outcome = _analyse(form, Options(
                 own_domains=data["own_domains"], mx_hosts=data["mx_hosts"],
@@ -54,8 +71,8 @@ def check(request):
     if outcome is not None:
         context.update(result_context(outcome.analysis, language))
     # A form with an error is answered 200, as every form of the site is: browsers log any
-    # 4xx page as a console error.
-    return render(request, "mailcheck/check.html", context)
+    # 4xx page as a console error. Only a refusal over the limit is a 429.
+    return _answer(render(request, "mailcheck/check.html", context), refused)
 
 
 def _my_businesses(user):
@@ -68,10 +85,10 @@ def _my_businesses(user):
 def business_check(request, access):
     business = access.business
     language = content_language()
-    form, outcome, checked = MessageForm(), None, None
+    form, outcome, checked, refused = MessageForm(), None, None, None
     if request.method == "POST":
         form = MessageForm(request.POST, request.FILES)
-        if form.is_valid():
+        if form.is_valid() and (refused := _allowed(request, form)) is None:
             options = services.business_options(business, form.cleaned_data["own_domains"])
             outcome = _analyse(form, options, language)
             if outcome is not None:
@@ -83,7 +100,7 @@ def business_check(request, access):
                "settings": receiver_settings(business), "can_configure": access.role == OWNER}
     if outcome is not None:
         context.update(result_context(outcome.analysis, language))
-    return render(request, "mailcheck/business_check.html", context)
+    return _answer(render(request, "mailcheck/business_check.html", context), refused)
 
 
 @business_view(*CHECKERS)
