@@ -228,3 +228,14 @@ def test_the_content_files_are_open_drafts(path):
     text = path.read_text(encoding="utf-8")
     assert "CC BY 4.0" in text.split("\n\n")[0]  # the licence in the header comment
     assert yaml.safe_load(text)["_status"] == "draft"
+
+
+def test_evidence_is_recorded_before_anything_is_removed_or_erased():
+    hacked = [step.id for step in playbook("account_hacked").first_hour]
+    assert hacked.index("record") < hacked.index("sign_out_everywhere")
+    assert hacked.index("record") < hacked.index("check_rules")
+    assert "evidence_log" in playbook("account_hacked").first_hour[hacked.index("record")].tools
+    lost = [step.id for step in playbook("lost_device").first_hour]
+    assert lost.index("what_was_on_it") < lost.index("erase")
+    website = [step.id for step in playbook("website_hacked").first_hour]
+    assert website.index("record") == 0
