@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import string
 from pathlib import Path
@@ -12,6 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from cyberbasics.cli.email_check import email_app
+from cyberbasics.mail import message as message_module
+from cyberbasics.mail.message import ERROR_CODES
 from cyberbasics.mail.verdict import VERDICTS, Reason
 from cyberbasics.texts import CONTENT_DIR, LANGUAGES
 
@@ -28,7 +31,10 @@ REASON_IDS = {
     "spf_fail", "spf_softfail", "spf_neutral", "spf_error", "spf_no_envelope",
     "spf_no_client_address", "spf_fail_no_policy", "dkim_pass", "dkim_fail", "dkim_temperror",
     "dkim_not_checked_headers_only", "no_signature", "dmarc_no_policy", "dmarc_incomplete",
-    "dns_temperror", "new_sending_infrastructure", "checks_offline"}
+    "dns_temperror", "new_sending_infrastructure", "checks_offline",
+    # what the second reading added: could-not-check states and tricks
+    "several_from", "from_not_a_domain", "dkim_key_missing", "dkim_unusable", "dkim_too_many",
+    "arc_untrusted_sealer", "arc_not_verified", "spf_internal_hop"}
 
 
 def _raw(language: str) -> dict:
@@ -47,10 +53,31 @@ def test_every_text_in_every_language(language):
     assert set(raw["verdicts"]) == set(VERDICTS)
     assert set(raw["labels"]) == set(english["labels"])
     assert set(raw["sources"]) == {"header", "checked"}
-    for section in ("reasons", "verdicts", "labels", "sources"):
+    assert set(raw["errors"]) == set(ERROR_CODES)
+    for section in ("reasons", "verdicts", "labels", "sources", "errors"):
         for key, text in raw[section].items():
             assert text.strip(), (section, key)
             assert _fields(text) == _fields(english[section][key]), (language, key)
+
+
+def _raised_codes(path: Path) -> list[str | None]:
+    """The code of every `raise MessageError(...)` in a module (None when it gives none)."""
+    codes = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
+                and getattr(node.exc.func, "id", "") == "MessageError":
+            given = node.exc.args[1:2] or [k.value for k in node.exc.keywords
+                                             if k.arg == "code"]
+            codes.append(given[0].value if given and isinstance(given[0], ast.Constant)
+                         else None)
+    return codes
+
+
+def test_every_reading_error_names_a_code_with_texts():
+    codes = _raised_codes(Path(message_module.__file__))
+    assert len(codes) >= len(ERROR_CODES)
+    assert None not in codes, "a MessageError without a code shows only the generic text"
+    assert set(codes) == set(ERROR_CODES)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -101,6 +128,10 @@ def test_cli_bad_input_is_a_clear_error():
     assert "could not be read" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["email", "check", "-", "-f", "json"], input=b"")
     assert result.exit_code == 2 and json.loads(result.output) == {"error": "the message is empty"}
+    result = runner.invoke(app, ["email", "check", "-", "--lang", "pl"], input=b"Subject: x\n")
+    assert result.exit_code == 2
+    assert "Nie udało się odczytać wiadomości: wiadomość nie ma nagłówka From" in result.output
+    assert "no From header" not in result.output
     result = runner.invoke(app, ["email", "check", "/nonexistent/x.eml"])
     assert result.exit_code == 2 and "cannot read" in result.output
     result = runner.invoke(app, ["email", "check", "-", "--lang", "de"], input=b"From: a@b.c\n")

@@ -92,3 +92,56 @@ def test_arbitrary_header_lists(headers, body, newline):
     result = analyse(message, Options(mx_hosts=("mx1.example.com",),
                                       trusted_authserv_ids=("mx1.example.com",))).to_dict()
     assert result["verdict"] in ("authentic", "suspicious", "forged", "unknown")
+
+
+class _NoHeaders:
+    def raw_items(self):
+        return []
+
+
+def _fails_inside_email_package(data, policy):
+    raise ValueError("bad MIME")
+
+
+@pytest.mark.parametrize(("code", "data", "patch"), [
+    ("not_bytes", "not bytes", {}),
+    ("too_large", b"From: a@example.org\n\nbody", {"MAX_BYTES": 10}),
+    ("empty", b"", {}),
+    ("mbox_line_only", b"From someone Mon Jan  1 00:00:00 2026\n", {}),
+    ("too_many_header_lines", b"A: 1\nB: 2\nC: 3\n", {"MAX_HEADER_LINES": 2}),
+    ("starts_with_empty_line", b"   \nFrom: a@example.org\n", {}),
+    ("first_line_indented", b" indented: x\nFrom: a@example.org\n", {}),
+    ("bad_header_line", b"From: a@example.org\nno colon here\n", {}),
+    ("nul_bytes", b"From: a@example.org\nX-Junk: a\x00b\n", {}),
+    ("unreadable", b"From: a@example.org\n", {"email.message_from_bytes":
+                                              _fails_inside_email_package}),
+    ("no_headers", b"From: a@example.org\n", {"email.message_from_bytes":
+                                              lambda data, policy: _NoHeaders()}),
+    ("no_from", b"Subject: no sender\n", {}),
+    ("from_no_address", b"From: nobody\n", {}),
+])
+def test_every_error_has_a_code_and_a_text_in_every_language(monkeypatch, code, data, patch):
+    from cyberbasics.mail import message as module
+    from cyberbasics.texts import LANGUAGES
+
+    for name, value in patch.items():
+        target, _, attribute = name.rpartition(".")
+        monkeypatch.setattr(getattr(module, target) if target else module, attribute, value)
+    with pytest.raises(MessageError) as raised:
+        parse_message(data)
+    error = raised.value
+    assert error.code == code
+    english = str(error)
+    for language in LANGUAGES:
+        text = error.text(language)
+        assert text and "{" not in text, (language, text)
+        if language != "en":
+            assert text != error.text("en"), (language, code)  # translated, not the fallback
+    assert str(error) == english  # the English text (CLI JSON, logs) is untouched
+
+
+def test_an_error_raised_without_a_code_still_reads_in_the_language():
+    error = MessageError("the header block has a bare CR")
+    assert error.code == "unreadable" and str(error) == "the header block has a bare CR"
+    polish = error.text("pl")
+    assert polish.startswith("ma postać") and "the header block has a bare CR" in polish

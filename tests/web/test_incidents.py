@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 
 import pytest
@@ -222,6 +223,60 @@ def test_a_changed_file_is_detected(client):
     assert 'data-ok="false"' in page and "changed since it was recorded" in page
 
 
+@pytest.fixture
+def hashes(monkeypatch):
+    """Every full read of a kept file, as (sha256, size)."""
+    from cyberbasics.web.incidents import files
+
+    seen, real = [], files.file_matches
+
+    def counting(log_id, sha256, size):
+        seen.append(sha256)
+        return real(log_id, sha256, size)
+
+    monkeypatch.setattr(files, "file_matches", counting)
+    return seen
+
+
+def test_a_page_view_hashes_a_file_again_only_when_it_changed(client, monkeypatch, hashes):
+    from cyberbasics.web.incidents import files
+
+    monkeypatch.setattr(files, "SETTLED_NS", 0)  # this test's files count as settled at once
+    token = start_log(client)
+    add(client, detail_url(token), files=[upload()])
+    add(client, detail_url(token), text="The same picture again", files=[upload()])
+    digest = hashlib.sha256(PICTURE).hexdigest()
+    hashes.clear()
+    for _ in range(3):
+        assert 'data-ok="true"' in client.get(detail_url(token)).content.decode()
+    assert hashes == [digest]  # once, for both entries and all three views
+
+    # The same size and the old modification time put back: the ctime still moved.
+    kept = store_for(StoredLog.objects.get().log_id) / digest
+    before = kept.stat()
+    kept.write_bytes(PICTURE.replace(b"ransom", b"RANSOM"))
+    os.utime(kept, ns=(before.st_atime_ns, before.st_mtime_ns))
+    page = client.get(detail_url(token)).content.decode()
+    assert 'data-ok="false"' in page and "changed since it was recorded" in page
+    assert hashes == [digest, digest]
+    client.get(detail_url(token))
+    assert hashes == [digest, digest]  # the change is remembered too
+
+    # A download reads every file whatever was remembered.
+    assert client.get(reverse("incidents:anonymous-bundle", args=[token])).status_code == 200
+    assert hashes == [digest] * 3
+
+
+def test_a_file_written_just_now_is_not_remembered(client, hashes):
+    token = start_log(client)
+    add(client, detail_url(token), files=[upload()])
+    hashes.clear()
+    client.get(detail_url(token))
+    client.get(detail_url(token))
+    assert len(hashes) == 2  # a coarse clock could hide a change made in the same tick
+    assert StoredLog.objects.get().verified_files == {}
+
+
 def test_the_stored_lines_are_the_cores_log(client):
     token = start_log(client)
     add(client, detail_url(token), files=[upload()])
@@ -355,7 +410,7 @@ def test_the_owner_records_an_incident_with_its_own_log(client, people):
 
 def test_a_future_moment_or_missing_fields_are_refused(client, people):
     sign_in(client, people.owner)
-    response = new_incident(client, people.business, day="2999-01-01")
+    response = new_incident(client, people.business, day="2099-01-01")
     assert response.status_code == 400 and "in the future" in response.content.decode()
     response = new_incident(client, people.business, title="")
     assert response.status_code == 400
@@ -527,6 +582,33 @@ def test_an_anonymous_log_moves_into_the_account_on_sign_in(client, people):
     assert logs.view_log(incident.log).ok and incident.log.entries.count() == 1
     assert client.get(detail_url(token)).status_code == 404
     assert client.get(incident_url("detail", incident)).status_code == 200
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "2100-01-01", "9999-12-31"])
+def test_a_year_out_of_range_is_a_form_error_not_a_crash(client, people, day):
+    """Year 1 in Europe/Berlin passed the "future" check and then overflowed on saving."""
+    sign_in(client, people.owner)
+    response = new_incident(client, people.business, day=day, zone="Europe/Berlin")
+    assert response.status_code == 400
+    assert "Check the year of this date." in response.content.decode()
+    assert not Incident.objects.exists()
+
+    token = start_log(client)  # keeping an anonymous log uses the same form
+    response = client.post(reverse("incidents:anonymous-move", args=[token]), {
+        "business": people.business.pk, "kind": "other", "title": "x", "aware_date": day,
+        "aware_time": "08:00"})
+    assert response.status_code == 400
+    assert "Check the year of this date." in response.content.decode()
+    assert not Incident.objects.exists() and AnonymousLog.objects.count() == 1
+
+
+def test_the_first_and_last_years_allowed_are_kept(client, people):
+    sign_in(client, people.owner)
+    response = new_incident(client, people.business, day="1970-01-01", time="00:00",
+                            zone="Asia/Tokyo")
+    assert response.status_code == 302
+    assert Incident.objects.get().became_aware_at == dt.datetime(1969, 12, 31, 15, 0,
+                                                                 tzinfo=dt.UTC)
 
 
 def test_a_log_cannot_be_moved_into_someone_elses_business(client, people):

@@ -147,6 +147,15 @@ def test_a_message_that_cannot_be_read_gives_the_form_again_with_why(client, nam
     assert html.escape(text.strip().splitlines()[0]) in page  # the pasted text is kept
 
 
+def test_why_a_message_cannot_be_read_comes_in_the_pages_language(client):
+    response = client.post(reverse("mailcheck:check"), {"source": "Subject: no sender\n"},
+                           HTTP_ACCEPT_LANGUAGE="pl")
+    page = response.content.decode()
+    assert '<html lang="pl">' in page
+    assert "Nie udało się odczytać wiadomości: wiadomość nie ma nagłówka From" in page
+    assert "no From header" not in page
+
+
 def test_nothing_given_is_a_clear_error(client):
     response = public_post(client, source="   ")
     assert response.status_code == 200
@@ -369,6 +378,24 @@ def test_a_known_domain_sending_from_new_servers_is_flagged(client, bakery):
     response = business_post(client, business, moved)
     assert "new_sending_infrastructure" in reasons_on(response)
     assert "new_sending_infrastructure" in CheckedMessage.objects.first().reason_ids
+
+
+def test_a_message_judged_unknown_teaches_neither_contacts_nor_servers(client, bakery):
+    from cyberbasics.web.mailcheck.selectors import seen_infrastructure
+
+    business, owner = bakery
+    sign_in(client, owner)
+    unknown = corpus("dmarc-fail-policy-none.eml")  # smallshop.pl: DMARC fail, p=none
+    response = business_post(client, business, unknown)
+    assert ">Unknown</span>" in response.content.decode()
+    checked = CheckedMessage.objects.get()
+    assert checked.verdict == "unknown" and checked.infrastructure
+    assert not Correspondent.objects.exists()
+    assert seen_infrastructure(business) == {}
+    # An authentic message still teaches both.
+    business_post(client, business, corpus("genuine-pass.eml"))
+    assert list(Correspondent.objects.values_list("domain", flat=True)) == ["nordsupply.de"]
+    assert set(seen_infrastructure(business)) == {"nordsupply.de"}
 
 
 def test_the_owner_sets_the_mail_server_and_it_is_used(client):

@@ -212,7 +212,8 @@ def _the_lab_mail_checks_out(url: str, folder: Path) -> None:
     expected = {case["file"]: case["verdict"]
                 for case in json.loads((folder / "expected.json").read_text())}
     assert len(expected) >= 40
-    tried = ["genuine-spf-and-dkim.eml", "spoof-reject-domain.eml", "mailing-list-arc.eml",
+    tried = ["genuine-spf-and-dkim.eml", "spoof-reject-domain.eml",
+             "forwarded-arc-untrusted-sealer.eml",
              "lookalike-digit-supp1ier.eml"]
     with httpx.Client(base_url=url, follow_redirects=True, timeout=60) as client:
         for name in tried:

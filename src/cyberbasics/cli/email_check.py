@@ -41,6 +41,9 @@ def check(
     trusted_authserv_id: Annotated[list[str] | None, typer.Option(
         "--trusted-authserv-id", help="An Authentication-Results authserv-id your own "
                                       "servers write (repeatable).")] = None,
+    trusted_arc_sealer: Annotated[list[str] | None, typer.Option(
+        "--trusted-arc-sealer", help="A forwarder or mailing list (domain) whose ARC seal may "
+                                     "explain a DMARC failure (repeatable).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="en, pl, es, it or ro.")] = "en",
     nameserver: Nameserver = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.01,
@@ -68,10 +71,11 @@ def check(
         if format is EmailFormat.json:
             typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
         else:
-            typer.echo(fill(labels["error"], {"error": str(exc)}), err=True)
+            typer.echo(fill(labels["error"], {"error": exc.text(lang)}), err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
     options = Options(own_domains=tuple(own_domain or ()), mx_hosts=tuple(mx_host or ()),
-                      trusted_authserv_ids=tuple(trusted_authserv_id or ()))
+                      trusted_authserv_ids=tuple(trusted_authserv_id or ()),
+                      trusted_arc_sealers=tuple(trusted_arc_sealer or ()))
     result = _judge(data, message, options, None if offline else _nameservers(nameserver),
                     timeout).to_dict(lang)
     if format is EmailFormat.json:

@@ -180,7 +180,8 @@ def sender_domains() -> tuple[SenderDomain, ...]:
         SenderDomain("tempkey.example", TEMP_IP, spf(TEMP_IP), "v=DMARC1; p=reject",
                      {"t1": _dkim_record("tempkey")}, "its DKIM key lookup fails"),
         SenderDomain("attacker.example", ATTACKER_IP, f"v=spf1 ip4:{ATTACKER_IP} -all",
-                     "v=DMARC1; p=none", {"a1": _dkim_record("attacker")},
+                     "v=DMARC1; p=none", {"a1": _dkim_record("attacker"),
+                                          "arc1": _dkim_record("attacker-arc")},
                      "the attacker's own sending domain"),
         _attacker_domain("supp1ier.example", "a lookalike of supplier.example (1 for l)"),
         _attacker_domain(IDN_SUPPLIER, "an IDN lookalike of supplier.example (Cyrillic i)"),
@@ -576,7 +577,7 @@ def _keys(c: _Corpus) -> None:
     missing = dkim_sign(data, "supplier.example", "gone", "supplier")
     c.add("dkim-missing-key-record", "a selector with no key record, but sent from the "
           "supplier's own server: aligned SPF pass carries DMARC", _from_supplier(missing, 52),
-          "authentic", ["dkim_fail", "spf_pass", "dmarc_pass"], ["dmarc_fail_enforced"])
+          "authentic", ["dkim_key_missing", "spf_pass", "dmarc_pass"], ["dmarc_fail_enforced"])
     weak = dkim_sign(data, "supplier.example", "s1024", "supplier", bits=1024)
     c.add("dkim-1024-bit-key", "signed with a 1024-bit key (still accepted) through the ESP",
           _via_esp(weak, 53), "authentic", ["dkim_pass", "dmarc_pass"], ["dkim_fail"])
@@ -664,11 +665,24 @@ def _forwarded_and_lists(c: _Corpus) -> None:
     c.add("forwarded-arc-body-changed", "forwarded with a note (DKIM broken) and a valid ARC "
           "chain from forward.example that recorded the original pass: never forged",
           from_forwarder(sealed, 66), "unknown", ["arc_valid", "arc_forwarded", "dkim_fail"],
-          ["arc_invalid", "dmarc_pass"])
+          ["arc_invalid", "dmarc_pass"], trusted_arc_sealers=("forward.example",))
+    c.add("forwarded-arc-untrusted-sealer", "the same forward, but the florist has not said it "
+          "trusts forward.example: an intact chain from anyone proves nothing, so suspicious "
+          "(never forged)", from_forwarder(sealed, 75), "suspicious",
+          ["arc_valid", "arc_untrusted_sealer"], ["arc_forwarded", "dmarc_pass"])
     c.add("forwarded-arc-broken-seal", "the same, but the ARC-Seal was altered: a failed chain "
           "counts as none, so DMARC fail under p=reject is forged",
           from_forwarder(break_arc_seal(sealed), 67), "forged",
-          ["arc_invalid", "dmarc_fail_enforced"], ["arc_valid", "arc_forwarded"])
+          ["arc_invalid", "dmarc_fail_enforced"], ["arc_valid", "arc_forwarded"],
+          trusted_arc_sealers=("forward.example",))
+    spoof = compose("Bank Example <service@bank.example>", "Card blocked", _BANK, minute=16)
+    self_sealed = arc_seal(spoof, "attacker.example", "attacker-arc",
+                           _GOOD.format(env="bank.example", d="bank.example"))
+    c.add("spoof-self-sealed-arc", "a spoof of bank.example (p=reject) that the attacker sealed "
+          "with an ARC chain of its own, claiming it passed: the chain is intact but vouches "
+          "for nothing", _from_attacker(self_sealed, "bounce@attacker.example", 76),
+          "suspicious", ["arc_valid", "arc_untrusted_sealer", "dmarc_fail_enforced"],
+          ["arc_forwarded", "dmarc_pass"])
     _mailing_list(c, seen)
 
 
@@ -688,8 +702,9 @@ def _mailing_list(c: _Corpus, seen: str) -> None:
 
     c.add("mailing-list-arc", "a list added [team] and a footer (the supplier's DKIM breaks), "
           "signed as lists.example and sealed ARC: DMARC fails for supplier.example (p=reject) "
-          "but the valid chain keeps it out of forged", from_list(sealed, 68), "unknown",
-          ["arc_valid", "arc_forwarded", "dkim_fail"], ["arc_invalid", "dmarc_pass"])
+          "but the valid chain from a list the florist trusts keeps it out of forged",
+          from_list(sealed, 68), "unknown", ["arc_valid", "arc_forwarded", "dkim_fail"],
+          ["arc_invalid", "dmarc_pass"], trusted_arc_sealers=("lists.example",))
     c.add("mailing-list-no-arc", "the same list message without the ARC headers (an older "
           "list server): nothing aligned passes and p=reject: forged",
           from_list(changed, 69), "forged", ["dkim_fail", "dmarc_fail_enforced"],

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..protocols import dmarc as dmarc_protocol
+from ..protocols.psl import organisational_domain
 from ..protocols.spf_eval import check_host
 from .message import Message, normalise_domain, parse_message
 from .verdict import (
@@ -58,40 +59,94 @@ async def check(data: bytes, options: Options | None, dns: Any) -> Analysis:
     message = parse_message(data)
     options = options or Options()
     analysis = signals(message, options)
-    keys = await fetch_keys(message, dns)
-    dkim_results = verify_dkim(data, message, keys)
+    signed = SignedParts.read(data, message)
+    keys = await fetch_keys(signed.key_names(), dns)
+    dkim_results = verify_dkim(signed, keys)
     spf = await check_spf(analysis, dns)
-    arc = verify_arc(data, message, keys) if analysis.has_arc else None
-    from_domain = message.from_address.domain
-    discovery = await dmarc_protocol.discover(from_domain, dns=dns) if from_domain else None
-    _record(analysis, spf, dkim_results, arc, discovery)
+    arc = verify_arc(signed, keys, options.trusted_arc_sealers) if analysis.has_arc else None
+    discovery = await _discover(analysis, dns)
+    _record(analysis, spf, dkim_results, arc, discovery, len(signed.dkim) - MAX_SIGNATURES)
     infrastructure_signal(analysis, options.seen_infrastructure)
     analysis.verdict = decide(analysis)
     return analysis
 
 
-# -- keys -------------------------------------------------------------------------------------
+async def _discover(analysis: Analysis, dns: Any):
+    """The From domain's DMARC policy; None when there is no domain to ask about."""
+    from_domain = analysis.message.from_address.domain
+    if not from_domain:
+        return None
+    try:
+        return await dmarc_protocol.discover(from_domain, dns=dns)
+    except ValueError:  # a From "domain" that is no domain name cannot be anyone's
+        analysis.reasons.append(Reason("from_not_a_domain", {"domain": from_domain}))
+        return None
+
+
+# -- what is signed, as dkimpy reads it ---------------------------------------------------------
+
+MAX_SIGNATURES = 8  # DKIM signatures checked; real mail carries one to three
+MAX_ARC_SETS = 50  # RFC 8617 §4.2.1: a chain with more sets fails
+MAX_KEY_LOOKUPS = 24  # distinct key names asked for one message
+
 
 def _tags(value: str) -> dict[str, str]:
     unfolded = re.sub(r"\s+", " ", value)
     return {k.lower(): re.sub(r"\s+", "", v) for k, v in _TAG.findall(unfolded)}
 
 
-def key_names(message: Message) -> list[str]:
-    """Every key name the message's DKIM-Signature, ARC-Message-Signature and ARC-Seal
-    headers point at."""
-    names = []
-    for header in ("DKIM-Signature", "ARC-Message-Signature", "ARC-Seal"):
-        for _, value in message.get_all(header):
-            tags = _tags(value)
-            selector, domain = tags.get("s", ""), tags.get("d", "")
-            if selector and domain:
-                names.append(f"{selector}._domainkey.{domain}".rstrip(".").lower())
-    return list(dict.fromkeys(names))
+def _key_name(tags: dict[str, str]) -> str | None:
+    selector, domain = tags.get("s", ""), tags.get("d", "")
+    if not selector or not domain:
+        return None
+    return f"{selector}._domainkey.{domain}".rstrip(".").lower()
 
 
-async def fetch_keys(message: Message, dns: Any) -> dict[str, KeyLookup]:
-    names = key_names(message)
+@dataclass
+class SignedParts:
+    """The signature headers exactly as dkimpy splits the message, so the signature we name
+    is the one dkimpy verifies (our own parser may split headers differently, e.g. at a bare
+    CR, and a signature it sees may not exist for dkimpy). One parse serves every check."""
+
+    data: bytes
+    headers_only: bool
+    verifier: Any  # dkim.DKIM over the whole message, or None when dkimpy cannot read it
+    collector: Any
+    dkim: list[dict[str, str]]
+    seals: list[dict[str, str]]  # ARC-Seal
+    arc_signatures: list[dict[str, str]]  # ARC-Message-Signature
+    unreadable: str | None = None
+
+    @classmethod
+    def read(cls, data: bytes, message: Message) -> SignedParts:
+        import dkim
+
+        logger, collector = _quiet_logger()
+        try:
+            verifier = dkim.DKIM(data, logger=logger, minkey=1024)
+        except Exception as exc:  # dkimpy raises many kinds on bad input; none may sink a check
+            return cls(data, message.headers_only, None, collector, [], [], [], str(exc))
+        found: dict[bytes, list[dict[str, str]]] = {}
+        for name, value in verifier.headers:
+            found.setdefault(name.lower(), []).append(_tags(value.decode("ascii", "replace")))
+        return cls(data, message.headers_only, verifier, collector,
+                   found.get(b"dkim-signature", []), found.get(b"arc-seal", []),
+                   found.get(b"arc-message-signature", []))
+
+    def key_names(self) -> list[str]:
+        """The keys to fetch: the checked DKIM signatures' first, then the ARC chain's."""
+        names = [_key_name(t) for t in self.dkim[:MAX_SIGNATURES]]
+        if len(self.seals) <= MAX_ARC_SETS:
+            names += [_key_name(t) for t in (*self.seals, *self.arc_signatures)]
+        return list(dict.fromkeys(n for n in names if n))[:MAX_KEY_LOOKUPS]
+
+
+def key_names(message_data: bytes) -> list[str]:
+    """Every key name the message's signatures point at (as many as a check fetches)."""
+    return SignedParts.read(message_data, parse_message(message_data)).key_names()
+
+
+async def fetch_keys(names: list[str], dns: Any) -> dict[str, KeyLookup]:
     answers = await asyncio.gather(*(dns.lookup(name, "TXT") for name in names))
     keys = {}
     for name, answer in zip(names, answers, strict=True):
@@ -103,7 +158,7 @@ async def fetch_keys(message: Message, dns: Any) -> dict[str, KeyLookup]:
     return keys
 
 
-class _KeyMissing(Exception):
+class _KeyNotFetched(Exception):
     pass
 
 
@@ -115,7 +170,7 @@ def _dns_function(keys: dict[str, KeyLookup]):
         text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
         found = keys.get(text.rstrip(".").lower())
         if found is None:
-            raise _KeyMissing(text)
+            raise _KeyNotFetched(text)
         if found.temporary_error:
             raise dkim.DnsTimeoutError(found.temporary_error)
         return found.text
@@ -148,7 +203,9 @@ def _quiet_logger() -> tuple[logging.Logger, _Collector]:
 class DkimResult:
     domain: str
     selector: str
-    result: str  # pass, fail, temperror, permerror
+    # pass, fail; could not check: temperror (lookup failed), nokey (no key published now:
+    # it may have been removed since delivery), permerror (unusable signature)
+    result: str
     why: str = ""
 
     def to_dict(self) -> dict:
@@ -156,72 +213,96 @@ class DkimResult:
                 "why": self.why}
 
 
-def verify_dkim(data: bytes, message: Message, keys: dict[str, KeyLookup]) -> list[DkimResult]:
+def verify_dkim(signed: SignedParts, keys: dict[str, KeyLookup]) -> list[DkimResult]:
+    if signed.headers_only or signed.verifier is None:
+        return []
+    return [_verify_one(signed, index, tags, keys)
+            for index, tags in enumerate(signed.dkim[:MAX_SIGNATURES])]
+
+
+def _verify_one(signed: SignedParts, index: int, tags: dict[str, str],
+                keys: dict[str, KeyLookup]) -> DkimResult:
     import dkim
 
-    signatures = message.get_all("DKIM-Signature")
-    if message.headers_only:
-        return []
-    results = []
-    for index, (_, value) in enumerate(signatures):
-        tags = _tags(value)
-        domain = normalise_domain(tags.get("d", ""))
-        selector = tags.get("s", "")
-        key = keys.get(f"{selector}._domainkey.{domain}".lower())
-        if key is not None and key.temporary_error:
-            results.append(DkimResult(domain, selector, "temperror", key.temporary_error))
-            continue
-        logger, collector = _quiet_logger()
-        try:
-            verifier = dkim.DKIM(data, logger=logger, minkey=1024)
-            valid = verifier.verify(idx=index, dnsfunc=_dns_function(keys))
-        except _KeyMissing:
-            results.append(DkimResult(domain, selector, "permerror", "no selector or domain"))
-            continue
-        except dkim.DKIMException as exc:
-            results.append(DkimResult(domain, selector, "fail", str(exc)))
-            continue
-        except Exception as exc:  # dkimpy raises many kinds on bad input; none may sink the check
-            results.append(DkimResult(domain, selector, "permerror", f"unreadable: {exc}"))
-            continue
-        if valid:
-            results.append(DkimResult(domain, selector, "pass"))
-        else:
-            why = "; ".join(collector.messages[-2:]) or "the signature does not match"
-            if key is None or key.text is None:
-                why = "no key is published for this signature"
-            results.append(DkimResult(domain, selector, "fail", why))
-    return results
+    domain, selector = normalise_domain(tags.get("d", "")), tags.get("s", "")
+    name = _key_name(tags)
+    key = keys.get(name) if name else None
+    if name is None:
+        return DkimResult(domain, selector, "permerror", "the signature names no key")
+    if key is None:
+        return DkimResult(domain, selector, "temperror", "too many keys to fetch")
+    if key.temporary_error:
+        return DkimResult(domain, selector, "temperror", key.temporary_error)
+    if key.text is None:
+        return DkimResult(domain, selector, "nokey", "no key is published for it now")
+    signed.collector.messages.clear()
+    try:
+        valid = signed.verifier.verify(idx=index, dnsfunc=_dns_function(keys))
+    except dkim.DKIMException as exc:
+        return DkimResult(domain, selector, "fail", str(exc))
+    except Exception as exc:  # dkimpy raises many kinds on bad input; none may sink a check
+        return DkimResult(domain, selector, "permerror", f"unreadable: {exc}")
+    if valid:
+        return DkimResult(domain, selector, "pass")
+    why = "; ".join(signed.collector.messages[-2:]) or "the signature does not match"
+    return DkimResult(domain, selector, "fail", why)
 
 
 # -- ARC --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ArcResult:
-    result: str  # pass, fail
+    result: str  # pass, fail, temperror (a key could not be fetched: not checked)
     why: str
-    sealers: tuple[str, ...]
+    sealers: tuple[str, ...]  # newest first
+    trusted: bool = False  # the newest sealer is one the business trusts
 
     def to_dict(self) -> dict:
-        return {"result": self.result, "why": self.why, "sealers": list(self.sealers)}
+        return {"result": self.result, "why": self.why, "sealers": list(self.sealers),
+                "trusted": self.trusted}
 
 
-def verify_arc(data: bytes, message: Message, keys: dict[str, KeyLookup]) -> ArcResult:
+def _instance(tags: dict[str, str]) -> int:
+    try:
+        return int(tags.get("i", "0"))
+    except ValueError:
+        return 0
+
+
+def verify_arc(signed: SignedParts, keys: dict[str, KeyLookup],
+               trusted_sealers: tuple[str, ...] = ()) -> ArcResult:
+    """Whether the chain holds. Anyone can seal a chain of their own, so an intact chain
+    excuses a DMARC failure only when its newest sealer is one the business trusts."""
     import dkim
 
-    sealers = tuple(dict.fromkeys(normalise_domain(_tags(v).get("d", ""))
-                                  for _, v in message.get_all("ARC-Seal")))
-    if message.headers_only:
-        return ArcResult("fail", "only the headers were given", sealers)
+    seals = sorted(signed.seals, key=_instance, reverse=True)
+    sealers = tuple(dict.fromkeys(normalise_domain(t.get("d", "")) for t in seals))
+    trusted_orgs = {organisational_domain(d) or d for d in map(normalise_domain, trusted_sealers)}
+    newest = sealers[0] if sealers else ""
+    trusted = bool(newest) and (organisational_domain(newest) or newest) in trusted_orgs
+
+    def result(kind: str, why: str) -> ArcResult:
+        return ArcResult(kind, why, sealers, trusted)
+
+    if signed.headers_only:
+        return result("temperror", "only the headers were given")
+    if len(seals) > MAX_ARC_SETS:
+        return result("fail", f"more than {MAX_ARC_SETS} ARC sets (RFC 8617 allows no more)")
+    names = [_key_name(t) for t in (*signed.seals, *signed.arc_signatures)]
+    for name in filter(None, names):
+        found = keys.get(name)
+        if found is None:
+            return result("temperror", "too many keys to fetch")
+        if found.temporary_error:
+            return result("temperror", f"{name}: {found.temporary_error}")
     logger, _ = _quiet_logger()
     try:
-        cv, _, why = dkim.arc_verify(data, logger=logger, dnsfunc=_dns_function(keys))
-    except _KeyMissing as exc:
-        return ArcResult("fail", f"a seal names no key ({exc})", sealers)
+        cv, _, why = dkim.arc_verify(signed.data, logger=logger, dnsfunc=_dns_function(keys))
+    except _KeyNotFetched as exc:
+        return result("fail", f"a seal names no key ({exc})")
     except Exception as exc:  # a malformed chain is a failed chain
-        return ArcResult("fail", f"unreadable: {exc}", sealers)
-    result = "pass" if cv == dkim.CV_Pass else "fail"
-    return ArcResult(result, str(why), sealers)
+        return result("fail", f"unreadable: {exc}")
+    return result("pass" if cv == dkim.CV_Pass else "fail", str(why))
 
 
 # -- SPF --------------------------------------------------------------------------------------
@@ -243,6 +324,8 @@ async def check_spf(analysis: Analysis, dns: Any) -> tuple[Any, str] | Reason:
     hop = analysis.trust.hop
     if hop is None or not hop.ip:
         return Reason("spf_no_client_address", {})
+    if _internal_hop(hop.helo, hop.by):
+        return Reason("spf_internal_hop", {"helo": hop.helo, "by": hop.by})
     sender = envelope_sender(analysis)
     if sender is None:
         return Reason("spf_no_envelope", {})
@@ -255,6 +338,16 @@ async def check_spf(analysis: Analysis, dns: Any) -> tuple[Any, str] | Reason:
     return result, hop.ip
 
 
+def _internal_hop(helo: str | None, by: str | None) -> bool:
+    """A hop between two servers of the same organisation (say, Microsoft 365's own relays):
+    the boundary is not where the message entered, so SPF there says nothing about the
+    sender. Naming the receiving servers (`mx_hosts`) moves the boundary to the right hop."""
+    if not helo or not by or helo.startswith("["):
+        return False
+    helo_org = organisational_domain(normalise_domain(helo))
+    return helo_org is not None and helo_org == organisational_domain(normalise_domain(by))
+
+
 # -- putting it together ----------------------------------------------------------------------
 
 def _spf_reason(result: Any, ip: str) -> Reason:
@@ -265,13 +358,24 @@ def _spf_reason(result: Any, ip: str) -> Reason:
     return Reason(kinds.get(result.result, "spf_error"), evidence)
 
 
+_DKIM_REASONS = {"pass": "dkim_pass", "temperror": "dkim_temperror", "nokey": "dkim_key_missing",
+                 "permerror": "dkim_unusable"}
+
+
 def _dkim_reason(result: DkimResult) -> Reason:
-    kind = {"pass": "dkim_pass", "temperror": "dkim_temperror"}.get(result.result, "dkim_fail")
-    return Reason(kind, result.to_dict())
+    return Reason(_DKIM_REASONS.get(result.result, "dkim_fail"), result.to_dict())
+
+
+def _arc_reason(arc: ArcResult) -> Reason:
+    if arc.result == "pass":
+        return Reason("arc_valid", {"sealers": ", ".join(arc.sealers)})
+    if arc.result == "temperror":
+        return Reason("arc_not_verified", {"why": arc.why})
+    return Reason("arc_invalid", {"why": arc.why})
 
 
 def _record(analysis: Analysis, spf: Any, dkim_results: list[DkimResult],
-            arc: ArcResult | None, discovery: Any) -> None:
+            arc: ArcResult | None, discovery: Any, unchecked_signatures: int) -> None:
     reasons, checks = analysis.reasons, analysis.checks
     temporary: list[str] = []
     spf_domain = None
@@ -287,10 +391,16 @@ def _record(analysis: Analysis, spf: Any, dkim_results: list[DkimResult],
                                          {"smtp.mailfrom": result.domain}))
         if result.result == "temperror":
             temporary.append(f"SPF {result.domain}")
+        if result.result == "pass":  # a domain that vouches for the sending server
+            vouching = organisational_domain(result.domain) or result.domain
+            analysis.infrastructure = (*analysis.infrastructure, f"spf:{vouching}")
     if analysis.message.headers_only and analysis.message.get_all("DKIM-Signature"):
         reasons.append(Reason("dkim_not_checked_headers_only", {}))
     elif not dkim_results:
         reasons.append(Reason("no_signature", {}))
+    if unchecked_signatures > 0:
+        reasons.append(Reason("dkim_too_many", {"count": unchecked_signatures,
+                                                "checked": MAX_SIGNATURES}))
     for item in dkim_results:
         reasons.append(_dkim_reason(item))
         analysis.auth.append(SourcedAuth("dkim", item.result, "checked",
@@ -302,12 +412,13 @@ def _record(analysis: Analysis, spf: Any, dkim_results: list[DkimResult],
     checks["dkim"] = [r.to_dict() for r in dkim_results]
     if arc is not None:
         analysis.arc = arc.result
+        analysis.arc_trusted = arc.trusted
         checks["arc"] = arc.to_dict()
-        if arc.result == "pass":
-            reasons.append(Reason("arc_valid", {"sealers": ", ".join(arc.sealers)}))
-        else:
-            reasons.append(Reason("arc_invalid", {"why": arc.why}))
-    _record_dmarc(analysis, spf_domain, dkim_results, discovery, temporary)
+        reasons.append(_arc_reason(arc))
+        if arc.result == "temperror":
+            temporary.append("ARC")
+    _record_dmarc(analysis, spf_domain, dkim_results, discovery, temporary,
+                  unchecked_signatures > 0)
     if temporary:
         reasons.append(Reason("dns_temperror", {"what": ", ".join(temporary)}))
 
@@ -321,7 +432,7 @@ def _passing(spf_domain: str | None, analysis: Analysis,
 
 
 def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list[DkimResult],
-                  discovery: Any, temporary: list[str]) -> None:
+                  discovery: Any, temporary: list[str], signatures_left: bool) -> None:
     from_domain = analysis.message.from_address.domain
     if discovery is None:
         return
@@ -332,6 +443,8 @@ def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list
     by_spf = [d for d in spf_pass if aligned(d, from_domain, aspf)]
     by_dkim = [d for d in dkim_pass if aligned(d, from_domain, adkim)]
     policy = discovery.policy(domain_exists=True) if discovery.found else None
+    if policy in ("reject", "quarantine") and _testing(record):
+        policy = "none"  # the owner asks receivers not to act on failures yet
     analysis.checks["dmarc"] = {"status": discovery.status, "policy": policy,
                                 "record": record.raw if record else None,
                                 "aligned_spf": by_spf, "aligned_dkim": by_dkim,
@@ -353,7 +466,7 @@ def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list
     if not discovery.found or policy is None:
         analysis.reasons.append(Reason("dmarc_no_policy", {"domain": from_domain}))
         return
-    missing = _unchecked(analysis)
+    missing = _unchecked(analysis, dkim_results, signatures_left)
     if missing:  # a failure is proof only when every way to pass was tried
         analysis.reasons.append(Reason("dmarc_incomplete", {"domain": from_domain,
                                                             "missing": ", ".join(missing)}))
@@ -362,11 +475,21 @@ def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list
     analysis.auth.append(SourcedAuth("dmarc", "fail", "checked", properties, policy))
 
 
-def _unchecked(analysis: Analysis) -> list[str]:
+def _testing(record: Any) -> bool:
+    """t=y (DMARCbis) or pct below 100 (RFC 7489): failures are not to be acted on."""
+    if record is None:
+        return False
+    return record.t == "y" or (record.pct is not None and record.pct < 100)
+
+
+def _unchecked(analysis: Analysis, dkim_results: list[DkimResult],
+               signatures_left: bool) -> list[str]:
+    """What could have passed but was not checked: a DMARC failure is proof only without."""
     missing = []
     if analysis.checks.get("spf", {}).get("result") is None:
         missing.append("SPF")
-    if analysis.message.headers_only and analysis.message.get_all("DKIM-Signature"):
+    if (analysis.message.headers_only and analysis.message.get_all("DKIM-Signature")) \
+            or signatures_left or any(r.result in ("nokey", "permerror") for r in dkim_results):
         missing.append("DKIM")
     return missing
 

@@ -13,14 +13,41 @@ import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.utils import getaddresses
+from typing import Any
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_HEADER_LINES = 5000
 _FIELD_NAME = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
 
 
+# Every reason a message cannot be read, each with a text per language under `errors:` in
+# content/<lang>/email.yaml (tests/mail/test_content_and_cli.py keeps them in step).
+ERROR_CODES = (
+    "not_bytes", "too_large", "empty", "mbox_line_only", "too_many_header_lines",
+    "starts_with_empty_line", "first_line_indented", "bad_header_line", "nul_bytes",
+    "unreadable", "no_headers", "no_from", "from_no_address",
+)
+
+
 class MessageError(ValueError):
-    """The input is not a message we can read; the text says why."""
+    """The input is not a message we can read. `str(exc)` says why in English (the CLI's
+    JSON and logs); `code` and `params` give the same in any language (`text`).
+
+    A raise without a code (a module that has none yet) is "unreadable" with its English
+    text as the detail, so a page still gets a translated sentence around it."""
+
+    def __init__(self, message: str, code: str = "unreadable", **params: Any) -> None:
+        super().__init__(message)
+        if code == "unreadable":
+            params.setdefault("detail", message)
+        self.code, self.params = code, params
+
+    def text(self, language: str = "en") -> str:
+        """Why, in `language` (the English text when the code has none)."""
+        from ..texts import fill, words
+
+        template = (words("email", language).get("errors") or {}).get(self.code)
+        return fill(template, self.params) if template else str(self)
 
 
 @dataclass(frozen=True)
@@ -97,54 +124,62 @@ def _split_header_section(data: bytes) -> tuple[bytes, bool]:
     has_body = end >= 0 and bool(data[end + 2:].strip())
     lines = head.split(b"\n")
     if len(lines) > MAX_HEADER_LINES:
-        raise MessageError(f"the header section has more than {MAX_HEADER_LINES} lines")
+        raise MessageError(f"the header section has more than {MAX_HEADER_LINES} lines",
+                           "too_many_header_lines", limit=MAX_HEADER_LINES)
     for number, line in enumerate(lines, start=1):
         if not line.strip() and number == 1:
-            raise MessageError("the message starts with an empty line: it has no headers")
+            raise MessageError("the message starts with an empty line: it has no headers",
+                               "starts_with_empty_line")
         if line[:1] in (b" ", b"\t"):
             if number == 1:
-                raise MessageError("the first line is indented: it is not a header")
+                raise MessageError("the first line is indented: it is not a header",
+                                   "first_line_indented")
             continue
         if not _FIELD_NAME.match(line):
             shown = line[:60].decode("utf-8", "replace")
             raise MessageError(f"header line {number} is not 'Name: value' (no colon or a "
-                               f"bad field name): {shown!r}")
+                               f"bad field name): {shown!r}", "bad_header_line",
+                               line=number, shown=repr(shown))
     return head, has_body
 
 
 def parse_message(data: bytes) -> Message:
     """A message from bytes: a full .eml (mbox 'From ' line allowed) or raw headers."""
     if not isinstance(data, bytes | bytearray):
-        raise MessageError("a message must be given as bytes")
+        raise MessageError("a message must be given as bytes", "not_bytes")
     if len(data) > MAX_BYTES:
-        raise MessageError(f"the message is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise MessageError(f"the message is larger than {MAX_BYTES // (1024 * 1024)} MB",
+                           "too_large", megabytes=MAX_BYTES // (1024 * 1024))
     data = bytes(data).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     data = data.lstrip(b"\n")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data.strip():
-        raise MessageError("the message is empty")
+        raise MessageError("the message is empty", "empty")
     if data.startswith(b"From "):  # mbox separator line
         data = data.partition(b"\n")[2]
         if not data.strip():
-            raise MessageError("there is only an mbox 'From ' line, no message")
+            raise MessageError("there is only an mbox 'From ' line, no message",
+                               "mbox_line_only")
     head, has_body = _split_header_section(data)
     if b"\x00" in head:
         raise MessageError("the headers contain NUL bytes: this looks like a binary file, "
-                           "not a message")
+                           "not a message", "nul_bytes")
     try:
         parsed = email.message_from_bytes(data, policy=email.policy.default)
         raw = [(str(n), _unfold(str(v))) for n, v in parsed.raw_items()]
     except Exception as exc:  # the email package raises many kinds
-        raise MessageError(f"the message could not be read: {exc}") from None
+        raise MessageError(f"the message could not be read: {exc}", "unreadable",
+                           detail=str(exc)) from None
     if not raw:
-        raise MessageError("the message has no headers")
+        raise MessageError("the message has no headers", "no_headers")
     from_values = [v for n, v in raw if n.lower() == "from"]
     if not from_values:
-        raise MessageError("the message has no From header")
+        raise MessageError("the message has no From header", "no_from")
     senders = _addresses(from_values)
     if not senders:
-        raise MessageError(f"the From header has no usable address: {from_values[0][:80]!r}")
+        raise MessageError(f"the From header has no usable address: {from_values[0][:80]!r}",
+                           "from_no_address", value=repr(from_values[0][:80]))
     notes = []
     if len(senders) > 1 or len(from_values) > 1:
         notes.append("several_from")

@@ -18,6 +18,7 @@ wins over our own check, which may run days later, after keys have been rotated.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ from .trust import TrustView, trust_view
 VERDICTS = ("authentic", "suspicious", "forged", "unknown")
 DECEPTION = frozenset({
     "display_name_address", "display_name_domain", "reply_to_other_domain",
-    "lookalike_domain", "link_text_mismatch", "link_ip_target", "link_punycode_target"})
+    "lookalike_domain", "link_text_mismatch", "link_ip_target", "link_punycode_target",
+    "several_from", "from_not_a_domain"})
 # A sign of deception only when nothing proves the message comes from its domain: a
 # supplier moving to a new mail provider still passes DMARC.
 UNPROVEN_DECEPTION = frozenset({"new_sending_infrastructure"})
@@ -82,6 +84,9 @@ class Options:
     # From organisational domain -> infrastructure keys seen before (`Analysis.infrastructure`);
     # None: no history is kept (anonymous use), so nothing can be "newly seen".
     seen_infrastructure: Mapping[str, frozenset[str]] | None = None
+    # Forwarders and mailing lists whose ARC seal may excuse a DMARC failure: anyone can seal
+    # a chain of their own, so an untrusted seal never turns "forged" into "unknown".
+    trusted_arc_sealers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -93,7 +98,8 @@ class Analysis:
     reasons: list[Reason] = field(default_factory=list)
     auth: list[SourcedAuth] = field(default_factory=list)
     has_arc: bool = False
-    arc: str | None = None  # our ARC validation: "pass", "fail"; None when not checked
+    arc: str | None = None  # our ARC validation: pass, fail, temperror; None: not checked
+    arc_trusted: bool = False  # its newest sealer is one the business trusts
     infrastructure: tuple[str, ...] = ()  # who handed it over: ip:…, helo:…, dkim:…
     checks: dict[str, Any] = field(default_factory=dict)  # our own checks' details
     verdict: str = "unknown"
@@ -113,6 +119,7 @@ class Analysis:
             "contact_domains": list(self.contact_domains),
             "arc": self.has_arc,
             "arc_validation": self.arc,
+            "arc_trusted_sealer": self.arc_trusted,
             "infrastructure": list(self.infrastructure),
             "checks": self.checks,
             "headers_only": self.message.headers_only,
@@ -149,6 +156,8 @@ def signals(message: Message, options: Options | None = None) -> Analysis:
     analysis = Analysis(message, trust, own, contacts)
     analysis.has_arc = any(n.lower().startswith("arc-") for n, _ in message.headers)
     analysis.infrastructure = hop_infrastructure(trust)
+    if "several_from" in message.notes:  # RFC 7489 §6.6.1: which one would DMARC judge?
+        analysis.reasons.append(Reason("several_from", {"address": message.from_address.address}))
     _display_name(analysis)
     _reply_to(analysis)
     _lookalike(analysis)
@@ -159,17 +168,20 @@ def signals(message: Message, options: Options | None = None) -> Analysis:
 
 
 def hop_infrastructure(trust: TrustView) -> tuple[str, ...]:
-    """Keys for the server that handed the message to the business: its address and the
-    organisation of the name it gave (HELO)."""
+    """A key for the network that handed the message to the business (a /24 or a /48: big
+    senders move between neighbouring addresses). Not the name it gave (HELO): a sender
+    chooses that freely, so it would let an impostor pass as a known server. `authcheck`
+    adds the domains that vouch for the sender: an SPF pass (spf:) and valid signatures
+    (dkim:)."""
     hop = trust.hop
-    if hop is None:
+    if hop is None or not hop.ip:
         return ()
-    keys = []
-    if hop.ip:
-        keys.append(f"ip:{hop.ip}")
-    if hop.helo and "." in hop.helo and not hop.helo.startswith("["):
-        keys.append(f"helo:{_org(normalise_domain(hop.helo))}")
-    return tuple(keys)
+    try:
+        address = ipaddress.ip_address(hop.ip)
+    except ValueError:
+        return ()
+    prefix = 24 if address.version == 4 else 48
+    return (f"net:{ipaddress.ip_network((address, prefix), strict=False)}",)
 
 
 def infrastructure_signal(analysis: Analysis, seen: Mapping[str, frozenset[str]] | None) -> None:
@@ -288,10 +300,13 @@ def decide(analysis: Analysis) -> str:
     ids = {r.id for r in reasons}
     deceptive = bool(ids & DECEPTION) or bool(ids & UNPROVEN_DECEPTION and not passed)
     if enforced:
-        if analysis.arc == "pass":
+        if analysis.arc == "pass" and analysis.arc_trusted:
             reasons.append(Reason("arc_forwarded", {"domain": from_domain}))
             return "suspicious" if deceptive else "unknown"
-        if analysis.arc is None and analysis.has_arc:
+        if analysis.arc == "pass":
+            reasons.append(Reason("arc_untrusted_sealer", {"domain": from_domain}))
+            return "suspicious"
+        if analysis.has_arc and analysis.arc != "fail":  # a chain we could not check
             reasons.append(Reason("forged_but_arc", {"domain": from_domain}))
             return "suspicious"
         return "forged"

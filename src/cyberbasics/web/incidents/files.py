@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,34 @@ def display_name(name: str | None) -> str:
     """The file's own name, without any folder a browser sent, at most 200 characters."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     return base[:200] or "file"
+
+
+# A verified file's state is trusted only when the file had not changed for this long before
+# it was hashed: a file system that keeps times in whole (or even two) seconds could
+# otherwise change a file within the same tick as our look at it, and keep the same state.
+SETTLED_NS = 3 * 1_000_000_000
+
+
+def file_state(log_id: str, sha256: str) -> list[int] | None:
+    """What says whether a kept file may have changed, without reading it: its size, its
+    modification and status-change times and its inode; None when it is not kept.
+
+    The status-change time (ctime) cannot be set back by a program (utime changes mtime and
+    moves ctime to now), so any write, replace or restored mtime gives a new state."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        return None
+    try:
+        found = (store_for(log_id) / sha256).stat()
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    return [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
+
+
+def settled(state: list[int], looked_at_ns: int) -> bool:
+    """Whether `state` (taken at `looked_at_ns`) is old enough to be remembered."""
+    return looked_at_ns - max(state[1], state[2]) >= SETTLED_NS
 
 
 def file_matches(log_id: str, sha256: str, size: int) -> bool | None:

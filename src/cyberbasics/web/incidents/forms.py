@@ -12,9 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 from ...incident.evidence import MAX_NAME, MAX_TEXT
 from ..businesses.forms import time_zones
+from ..helpnow.forms import EARLIEST, LATEST
 from .models import KINDS
 
 MAX_FILES_PER_ENTRY = 10
+
+
+def _check_year(day: dt.date) -> None:
+    """The breach clock's years (helpnow/forms.py): a date far off cannot be an incident
+    anyone is dealing with, and year 1 overflows when moved to UTC for the database."""
+    if not EARLIEST <= day < LATEST:
+        raise forms.ValidationError(_("Check the year of this date."))
 
 
 def _zone_choices() -> list[tuple[str, str]]:
@@ -73,6 +81,7 @@ class IncidentForm(forms.Form):
     title = forms.CharField(label=_("A short title"), max_length=200,
                             help_text=_("For example: “Ransom note on the reception PC”."))
     aware_date = forms.DateField(label=_("Date you became aware of it"),
+                                 validators=[_check_year],
                                  widget=forms.DateInput(attrs={"type": "date"},
                                                         format="%Y-%m-%d"))
     aware_time = forms.TimeField(label=_("Time you became aware of it"),

@@ -8,6 +8,8 @@ back (`parse_log`) and checks them (`verify`). Shared by the anonymous log and i
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,8 @@ from ...report.safe_text import safe_text
 from ...texts import LANGUAGES, words
 from . import files as file_store
 from .models import StoredEntry, StoredLog
+
+logger = logging.getLogger(__name__)
 
 
 class LogChangeError(Exception):
@@ -100,6 +104,46 @@ class LogView:
         return self.log.header if self.log is not None else None
 
 
+# Whether each kept file still has its recorded bytes is shown on every view of a log, but
+# reading up to 50 MB on every page view (anonymous visitors included) is a cost anyone can
+# make us pay. So a page re-hashes a file only when its state (size, mtime, ctime, inode:
+# files.file_state) differs from the state it had when it was last hashed, and the result
+# is remembered only when the file had settled before it was read (files.settled). That is
+# still honest: changing a file's bytes changes its ctime, which no program can set back, so
+# a changed file is hashed again on the next view. Only someone who can also turn the
+# machine's clock back (root, who could equally rewrite the database) could hide a change
+# from the page, and the downloads re-hash every file whatever was remembered.
+def kept_files(stored: StoredLog, log: evidence.EvidenceLog, *,
+               full: bool = False) -> dict[str, bool | None]:
+    """sha256 -> whether the kept copy has the recorded bytes (None: not kept), for every
+    file of the log; `full` hashes every file again, whatever was remembered."""
+    remembered = dict(stored.verified_files or {})
+    results: dict[str, bool | None] = {}
+    for attachment in (a for entry in log.entries for a in entry.files):
+        sha, size = attachment.sha256, attachment.size
+        if sha in results:
+            continue
+        looked_at = time.time_ns()
+        state = file_store.file_state(stored.log_id, sha)
+        if state is None:
+            results[sha] = None
+            continue
+        known = remembered.get(sha) or {}
+        if not full and known.get("state") == state and known.get("size") == size:
+            results[sha] = known.get("matches")
+            continue
+        results[sha] = file_store.file_matches(stored.log_id, sha, size)
+        if file_store.settled(state, looked_at):
+            remembered[sha] = {"size": size, "state": state, "matches": results[sha]}
+        else:
+            remembered.pop(sha, None)
+    if remembered != (stored.verified_files or {}):
+        # update(), not save(): never write over stored_bytes that add_entry keeps.
+        StoredLog.objects.filter(pk=stored.pk).update(verified_files=remembered)
+        stored.verified_files = remembered
+    return results
+
+
 def view_log(stored: StoredLog) -> LogView:
     """Read, verify and describe a log, including whether each kept file still has the bytes
     its entry recorded (a changed file is reported as the bundle's check would)."""
@@ -109,11 +153,12 @@ def view_log(stored: StoredLog) -> LogView:
     except evidence.EvidenceError as exc:
         return LogView(stored, None, False, evidence_error_text(exc))
     result = evidence.verify(log)
+    checked = kept_files(stored, log)
     rows, changed = [], []
     for entry in log.entries:
         kept = []
         for attachment in entry.files:
-            matches = file_store.file_matches(stored.log_id, attachment.sha256, attachment.size)
+            matches = checked[attachment.sha256]
             if matches is False:
                 changed.append(attachment.name)
             kept.append(FileRow(attachment.name, attachment.size, attachment.sha256, matches))
@@ -223,6 +268,12 @@ def bundle(stored: StoredLog) -> bytes:
         business=safe_text(header.business), log_id=safe_text(header.log_id),
         created=safe_text(header.created), time_zone=safe_text(header.time_zone),
         entries=len(log.entries), head=log.head)
+    # Every file hashed in full on a download, whatever a page view remembered: the bundle
+    # is the evidence, and this also corrects what the log's page shows from now on.
+    changed = [sha for sha, matches in kept_files(stored, log, full=True).items()
+               if matches is False]
+    if changed:
+        logger.warning("evidence log %s: kept files changed: %s", stored.log_id, changed)
     data, _missing = evidence.export_bundle(log, file_store.store_for(stored.log_id), readme)
     return data
 

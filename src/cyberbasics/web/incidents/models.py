@@ -35,6 +35,9 @@ class StoredLog(models.Model):
     log_id = models.CharField(max_length=64, unique=True)
     header = models.TextField()  # the core's canonical JSON of the header (genesis included)
     stored_bytes = models.BigIntegerField(default=0)  # attached files, for the per-log limit
+    # sha256 -> {"size", "state", "matches"}: the last full check of each kept file and the
+    # file's state then (logs.kept_files); a cache, rebuilt from the files at any time.
+    verified_files = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -10,9 +10,12 @@ from ...protocols.psl import organisational_domain
 from ..businesses.selectors import STAFF
 from .models import CheckedMessage, Correspondent, MailSettings
 
-# Only messages that did not look deceptive teach what is normal: a forged or lookalike
-# message must not make its sender a "contact" or its servers "seen before".
-LEARNED_FROM = (CheckedMessage.Verdict.AUTHENTIC, CheckedMessage.Verdict.UNKNOWN)
+# Only messages judged authentic teach what is normal. A forged or lookalike message must not
+# make its sender a "contact" or its servers "seen before", and neither may an "unknown" one:
+# that verdict covers a DMARC failure excused by a forwarding record anyone can add, checks
+# done without DNS and senders without DMARC, so the first spoof from a supplier never seen
+# before would otherwise make the attacker's servers "usual" for that supplier.
+LEARNED_FROM = (CheckedMessage.Verdict.AUTHENTIC,)
 
 
 def own_domains(business) -> tuple[str, ...]:
@@ -27,8 +30,8 @@ def contact_domains(business) -> tuple[str, ...]:
 
 def seen_infrastructure(business) -> dict[str, frozenset[str]]:
     """From organisation (registrable domain, as the core's Options want it) -> every
-    infrastructure key seen sending for it in this business's history (messages that did
-    not look deceptive only)."""
+    infrastructure key seen sending for it in this business's history (messages judged
+    authentic only, `LEARNED_FROM`)."""
     seen: dict[str, set[str]] = {}
     rows = CheckedMessage.objects.filter(business=business, verdict__in=LEARNED_FROM) \
         .values_list("from_domain", "infrastructure")

@@ -64,7 +64,7 @@ def _org(domain: str) -> str:
 @transaction.atomic
 def record_check(business, user, outcome: Outcome, *, request=None) -> CheckedMessage:
     """Keep the check (sender, subject, verdict, reasons, infrastructure) and learn the
-    sender as a correspondent when the message did not look deceptive."""
+    sender as a correspondent when the message was judged authentic (`LEARNED_FROM`)."""
     analysis = outcome.analysis
     sender = analysis.message.from_address
     checked = CheckedMessage.objects.create(

@@ -31,7 +31,7 @@ HISTORY_SHOWN = 200
 
 def _unreadable(form, exc: MessageError, language: str) -> None:
     label = words("email", language)["labels"]["error"]
-    form.add_error(None, fill(label, {"error": str(exc)}))
+    form.add_error(None, fill(label, {"error": exc.text(language)}))
 
 
 def _allowed(request, form) -> limits.Refusal | None:
