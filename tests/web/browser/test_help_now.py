@@ -41,15 +41,11 @@ def shortest_path(playbook_id: str) -> dict[str, str]:
 
 
 def open_help(page: Page) -> None:
-    """From the home page, by its "I think we've been hacked" link (straight to /help/ while
-    the home page does not have it yet)."""
+    """From the home page, by its "I think we've been hacked" link."""
     page.goto("/")
-    link = page.get_by_role("link", name=HACKED)
-    if link.count():
-        with page.expect_navigation():
-            link.first.click()
-    else:
-        page.goto("/help/")
+    with page.expect_navigation():
+        page.get_by_role("link", name=HACKED).first.click()
+    assert page.url.endswith("/help/")
     expect(page.locator("h1")).to_have_text(HACKED)
 
 
