@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cyberbasics.incident import triage
@@ -37,20 +37,12 @@ TRIAGE = "triage"
 MONEY_FIRST = frozenset({"invoice_fraud"})
 PERSONAL_DATA = "personal_data_breach"
 
-# Our other tools, by the ids the playbooks use; a tool whose app is not installed yet is
-# left out (no dead link).
+# Our other tools, by the ids the playbooks use.
 TOOLS = {
     "evidence_log": ("incidents:anonymous-log", _("Keep an evidence log")),
     "breach_clock": ("help:breach", _("The 72-hour breach clock")),
     "email_check": ("mailcheck:check", _("Check a suspicious email")),
 }
-
-
-def url_or_none(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 @dataclass(frozen=True)
@@ -62,9 +54,9 @@ class Link:
 
 
 def tool_link(tool: str) -> Link | None:
+    """The link to one of our tools; None for a tool id this site does not know."""
     name, label = TOOLS.get(tool, (None, None))
-    url = url_or_none(name) if name else None
-    return Link(tool, str(label), url) if url else None
+    return Link(tool, str(label), reverse(name)) if name else None
 
 
 def tool_links() -> list[Link]:

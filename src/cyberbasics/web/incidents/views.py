@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,22 +59,18 @@ def new(request, access):
         status=400 if form.errors else 200)
 
 
-def _optional_url(name: str, *args, query: dict | None = None) -> str | None:
-    """A link to a Help now page when that page exists (built in parallel; docs/web.md)."""
-    try:
-        url = reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+def _help_url(name: str, *args, query: dict | None = None) -> str:
+    url = reverse(name, args=args)
     return f"{url}?{urlencode(query)}" if query else url
 
 
 def _help_links(incident: Incident) -> dict[str, str | None]:
-    playbook = (_optional_url("help:playbook", incident.kind)
+    playbook = (_help_url("help:playbook", incident.kind)
                 if incident.kind in PLAYBOOK_KINDS else None)
     breach = None
     if incident.kind == "personal_data_breach":
         local = incident.became_aware_at.astimezone(_zone(incident.time_zone))
-        breach = _optional_url("help:breach", query={
+        breach = _help_url("help:breach", query={
             "aware_date": local.strftime("%Y-%m-%d"), "aware_time": local.strftime("%H:%M"),
             "time_zone": incident.time_zone})
     return {"playbook": playbook, "breach": breach}
