@@ -8,6 +8,7 @@ import asyncio
 import base64
 import html
 import json
+from functools import cache
 from pathlib import Path
 
 import dkim
@@ -474,3 +475,156 @@ def test_the_public_page_offers_a_signed_in_owner_their_businesses_checker(clien
     sign_in(client, owner)
     page = client.get(reverse("mailcheck:check")).content.decode()
     assert reverse("mailcheck:business-check", args=[business.pk]) in page
+
+
+# --- forwarders and mailing lists whose ARC seal the business trusts ---------------------------
+
+
+@cache
+def list_key() -> tuple[bytes, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    public = base64.b64encode(key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    return private, public
+
+
+def list_message() -> tuple[bytes, dict]:
+    """As tests/mail/test_authcheck.py's `_list_message()`: supplier.test signs (DMARC
+    p=reject), the list lists.test tags the subject (which breaks the signature), seals an
+    intact ARC chain and delivers to mx.florist.test. Only the seal can explain the failure."""
+    private, public = list_key()
+    original = (b"From: Anna <anna@supplier.test>\r\nTo: Ewa <ewa@florist.test>\r\n"
+                b"Subject: Invoice November\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n"
+                b"Message-ID: <1@supplier.test>\r\n\r\nThe invoice is attached.\r\n")
+    original = dkim.sign(original, b"s1", b"supplier.test", private,
+                         include_headers=[b"from", b"to", b"subject", b"date"]) + original
+    seen = (b"Authentication-Results: lists.test; dkim=pass header.d=supplier.test; "
+            b"spf=pass smtp.mailfrom=supplier.test; dmarc=pass header.from=supplier.test\r\n"
+            + original.replace(b"Subject: Invoice", b"Subject: [team] Invoice"))
+    sealed = b"".join(dkim.arc_sign(seen, b"l1", b"lists.test", private, b"lists.test",
+                                    timestamp=1795000000)) + seen
+    delivered = (b"Return-Path: <team-bounces@lists.test>\r\n"
+                 b"Received: from mail.lists.test (mail.lists.test [192.0.2.80]) by "
+                 b"mx.florist.test with ESMTPS id 1; Tue, 24 Nov 2026 10:00:02 +0000\r\n"
+                 + sealed)
+    zone = {("supplier.test", "TXT"): ["v=spf1 ip4:192.0.2.25 -all"],
+            ("s1._domainkey.supplier.test", "TXT"): [f"v=DKIM1; k=rsa; p={public}"],
+            ("_dmarc.supplier.test", "TXT"): ["v=DMARC1; p=reject"],
+            ("lists.test", "TXT"): ["v=spf1 ip4:192.0.2.80 -all"],
+            ("l1._domainkey.lists.test", "TXT"): [f"v=DKIM1; k=rsa; p={public}"]}
+    return delivered, zone
+
+
+@pytest.fixture
+def list_dns(settings, monkeypatch) -> bytes:
+    """The site's resolver answers from the list message's zone; returns the message."""
+    settings.CYBERBASICS_NAMESERVERS = ["127.0.0.1:5399"]
+    data, zone = list_message()
+    monkeypatch.setattr(checking, "DnsClient", lambda *a, **k: ZoneDns(zone))
+    return data
+
+
+def florist(sealers: list[str]):
+    owner = make_user()
+    business = make_business("Florist", owner=owner)
+    Domain.objects.create(business=business, name="florist.test")
+    MailSettings.objects.create(business=business, mx_hosts=["mx.florist.test"],
+                                trusted_arc_sealers=sealers)
+    return business, owner
+
+
+def test_only_a_business_trusting_the_list_has_its_failure_excused(client, list_dns):
+    trusting, trusting_owner = florist(["lists.test"])
+    wary, wary_owner = florist([])
+    sign_in(client, trusting_owner)
+    response = business_post(client, trusting, list_dns)
+    assert ">Unknown</span>" in response.content.decode()
+    assert {"arc_valid", "arc_forwarded"} <= set(reasons_on(response))
+    assert "arc_untrusted_sealer" not in reasons_on(response)
+    client.logout()
+    sign_in(client, wary_owner)
+    response = business_post(client, wary, list_dns)
+    assert ">Suspicious</span>" in response.content.decode()
+    assert "arc_untrusted_sealer" in reasons_on(response)
+    assert "arc_forwarded" not in reasons_on(response)
+    kept = dict(CheckedMessage.objects.values_list("business", "verdict"))
+    assert kept == {trusting.pk: "unknown", wary.pk: "suspicious"}
+    assert not Correspondent.objects.exists()  # neither verdict teaches a contact
+
+
+def test_a_sealer_saved_in_the_settings_is_used_from_the_next_check(client, list_dns):
+    business, owner = florist([])
+    sign_in(client, owner)
+    assert "arc_untrusted_sealer" in reasons_on(business_post(client, business, list_dns))
+    saved = client.post(reverse("mailcheck:settings", args=[business.pk]), {
+        "mx_hosts": "mx.florist.test", "trusted_authserv_ids": "",
+        "trusted_arc_sealers": "lists.test"})
+    assert saved.status_code == 302
+    assert "arc_forwarded" in reasons_on(business_post(client, business, list_dns))
+
+
+def test_the_public_form_takes_the_trusted_list_for_one_check(client, list_dns):
+    common = {"source": list_dns.decode(), "mx_hosts": "mx.florist.test"}
+    trusting = public_post(client, trusted_arc_sealers="lists.test", **common)
+    assert "arc_forwarded" in reasons_on(trusting)
+    assert ">Unknown</span>" in trusting.content.decode()
+    wary = public_post(client, **common)
+    assert "arc_untrusted_sealer" in reasons_on(wary)
+    assert ">Suspicious</span>" in wary.content.decode()
+    assert not CheckedMessage.objects.exists()
+
+
+def test_the_owner_saves_trusted_lists_and_sees_them_again(client):
+    owner = make_user()
+    business = make_business(owner=owner)
+    sign_in(client, owner)
+    url = reverse("mailcheck:settings", args=[business.pk])
+    page = client.get(url).content.decode()
+    assert "Forwarding services and mailing lists you use" in page
+    assert "only list services you use" in page
+    saved = client.post(url, {"mx_hosts": "", "trusted_authserv_ids": "",
+                              "trusted_arc_sealers": "Lists.Example.COM.\n"
+                                                     "news@googlegroups.com\n"
+                                                     "lists.example.com"})
+    assert saved.status_code == 302
+    settings = MailSettings.objects.get(business=business)
+    assert settings.trusted_arc_sealers == ["lists.example.com", "googlegroups.com"]
+    assert settings.mx_hosts == [] and settings.trusted_authserv_ids == []
+    assert "lists.example.com\ngooglegroups.com" in client.get(url).content.decode()
+    event = AuditEvent.objects.filter(action="mailcheck.settings_changed").get()
+    assert event.business == business
+    assert event.detail["trusted_arc_sealers"] == ["lists.example.com", "googlegroups.com"]
+    assert export_data(business)["settings"]["trusted_arc_sealers"] == [
+        "lists.example.com", "googlegroups.com"]
+
+
+@pytest.mark.parametrize(("typed", "error"), [
+    ("lists.example.com\nbad_name.example", "“bad_name.example” is not a domain name"),
+    ("192.0.2.80", "“192.0.2.80” is not a domain name"),
+    ("localhost", "“localhost” is not a domain name"),
+    ("co.uk", "“co.uk” is shared by many unrelated owners"),
+    ("\n".join(f"list{i}.example.com" for i in range(11)), "Give at most 10 names."),
+])
+def test_a_trusted_list_that_is_no_domain_is_a_clear_error(client, typed, error):
+    owner = make_user()
+    business = make_business(owner=owner)
+    MailSettings.objects.create(business=business, trusted_arc_sealers=["old.example.com"])
+    sign_in(client, owner)
+    response = client.post(reverse("mailcheck:settings", args=[business.pk]), {
+        "mx_hosts": "", "trusted_authserv_ids": "", "trusted_arc_sealers": typed})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert html.escape(error, quote=True) in page
+    assert html.escape(typed.splitlines()[0]) in page  # what was typed stays in the box
+    assert MailSettings.objects.get(business=business).trusted_arc_sealers == [
+        "old.example.com"]
+
+
+def test_a_bad_trusted_list_on_the_public_form_opens_the_advanced_fields(client):
+    response = public_post(client, source="From: a@b.example\n",
+                           trusted_arc_sealers="not_a.domain!")
+    page = response.content.decode()
+    assert "is not a domain name" in page and 'id="verdict"' not in page
+    assert '<details class="advanced" open>' in page

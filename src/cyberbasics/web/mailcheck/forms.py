@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from ...protocols.psl import organisational_domain
 
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 MAX_NAMES = 10
@@ -51,6 +54,28 @@ def clean_host_names(text: str) -> tuple[str, ...]:
                 _("“%(name)s” is not a domain or host name (such as example.com).")
                 % {"name": name[:100]})
         cleaned.append(host)
+    return tuple(dict.fromkeys(cleaned))
+
+
+def clean_sealer_domains(text: str) -> tuple[str, ...]:
+    """The forwarders and mailing lists whose ARC seal the business trusts. The core trusts a
+    sealer by its registrable domain, so a public suffix (co.uk) would trust no one: said."""
+    names = _names(text)
+    if len(names) > MAX_NAMES:
+        raise forms.ValidationError(_("Give at most %(count)d names.") % {"count": MAX_NAMES})
+    cleaned = []
+    for name in names:
+        domain = host_name(name)
+        if domain is None:
+            raise forms.ValidationError(
+                _("“%(name)s” is not a domain name. Give the domain of the forwarding service "
+                  "or mailing list, such as lists.example.com.") % {"name": name[:100]})
+        if organisational_domain(domain) is None:
+            raise forms.ValidationError(
+                _("“%(name)s” is shared by many unrelated owners. Give the domain of the "
+                  "forwarding service or mailing list itself, such as lists.example.com.")
+                % {"name": name[:100]})
+        cleaned.append(domain)
     return tuple(dict.fromkeys(cleaned))
 
 
@@ -114,6 +139,12 @@ class MessageForm(forms.Form):
         return data
 
 
+SEALERS_HELP = gettext_lazy(
+    "Forwarding services and mailing lists you use (e.g. your list provider): their "
+    "forwarding record may explain why a genuine message failed its sender's check. Anyone "
+    "can add such a record, so only list services you use.")
+
+
 class ReceiverForm(MessageForm):
     """The public form: the receiving side can be described for this one check."""
 
@@ -126,12 +157,18 @@ class ReceiverForm(MessageForm):
         label=gettext_lazy("Servers whose Authentication-Results you trust (optional)"),
         required=False, max_length=2000,
         help_text=gettext_lazy("Usually the same names, such as mx.google.com."))
+    trusted_arc_sealers = forms.CharField(
+        label=gettext_lazy("Forwarding services and mailing lists you use (optional)"),
+        required=False, max_length=2000, help_text=SEALERS_HELP)
 
     def clean_mx_hosts(self) -> tuple[str, ...]:
         return clean_host_names(self.cleaned_data.get("mx_hosts", ""))
 
     def clean_trusted_authserv_ids(self) -> tuple[str, ...]:
         return clean_authserv_ids(self.cleaned_data.get("trusted_authserv_ids", ""))
+
+    def clean_trusted_arc_sealers(self) -> tuple[str, ...]:
+        return clean_sealer_domains(self.cleaned_data.get("trusted_arc_sealers", ""))
 
 
 class MailSettingsForm(forms.Form):
@@ -151,12 +188,21 @@ class MailSettingsForm(forms.Form):
         help_text=gettext_lazy("One per line, as your mail service writes it at the start of "
                                "its Authentication-Results header (for Google Workspace "
                                "mx.google.com)."))
+    trusted_arc_sealers = forms.CharField(
+        label=gettext_lazy("Forwarding services and mailing lists you use"), required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false",
+                                     "autocapitalize": "off"}),
+        help_text=format_lazy("{} {}", gettext_lazy("One domain per line."), SEALERS_HELP))
 
     def clean_mx_hosts(self) -> tuple[str, ...]:
         return clean_host_names(self.cleaned_data.get("mx_hosts", ""))
 
     def clean_trusted_authserv_ids(self) -> tuple[str, ...]:
         return clean_authserv_ids(self.cleaned_data.get("trusted_authserv_ids", ""))
+
+    def clean_trusted_arc_sealers(self) -> tuple[str, ...]:
+        return clean_sealer_domains(self.cleaned_data.get("trusted_arc_sealers", ""))
 
 
 def _megabytes(size: int) -> str:

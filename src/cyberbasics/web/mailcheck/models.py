@@ -13,12 +13,16 @@ SUBJECT_KEPT = 200  # characters of the subject kept: enough to recognise the me
 
 class MailSettings(models.Model):
     """Which Received hop and which Authentication-Results this business's own receiving
-    side writes (docs/email-check.md, "Trust boundary"). Empty lists: the core's defaults."""
+    side writes (docs/email-check.md, "Trust boundary"), and which forwarders' and mailing
+    lists' ARC seals may excuse a DMARC failure. Empty lists: the core's defaults."""
 
     business = models.OneToOneField("businesses.Business", on_delete=models.CASCADE,
                                     related_name="mail_settings")
     mx_hosts = models.JSONField(default=list, blank=True)
     trusted_authserv_ids = models.JSONField(default=list, blank=True)
+    # Anyone can seal an ARC chain of their own, so only these sealers' chains may turn a
+    # DMARC failure into "unknown" (docs/email-check.md, "Verdict rules").
+    trusted_arc_sealers = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")

@@ -68,7 +68,8 @@ def export_data(business) -> dict:
     settings = MailSettings.objects.filter(business=business).first()
     return {
         "settings": {"mx_hosts": settings.mx_hosts,
-                     "trusted_authserv_ids": settings.trusted_authserv_ids}
+                     "trusted_authserv_ids": settings.trusted_authserv_ids,
+                     "trusted_arc_sealers": settings.trusted_arc_sealers}
         if settings else None,
         "correspondents": [
             {"domain": c.domain, "first_seen": c.first_seen.isoformat(),

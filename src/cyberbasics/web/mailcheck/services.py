@@ -31,6 +31,7 @@ def business_options(business, extra_own_domains: tuple[str, ...] = ()):
         own_domains=tuple(dict.fromkeys((*own_domains(business), *extra_own_domains))),
         mx_hosts=tuple(settings.mx_hosts or ()),
         trusted_authserv_ids=tuple(settings.trusted_authserv_ids or ()),
+        trusted_arc_sealers=tuple(settings.trusted_arc_sealers or ()),
         contact_domains=contact_domains(business),
         seen_infrastructure=seen_infrastructure(business))
 
@@ -98,11 +99,12 @@ def _seen_correspondent(business, domain: str, at) -> None:
 
 
 def save_settings(business, user, *, mx_hosts: tuple[str, ...],
-                  trusted_authserv_ids: tuple[str, ...], request=None) -> MailSettings:
+                  trusted_authserv_ids: tuple[str, ...],
+                  trusted_arc_sealers: tuple[str, ...] = (), request=None) -> MailSettings:
+    values = {"mx_hosts": list(mx_hosts), "trusted_authserv_ids": list(trusted_authserv_ids),
+              "trusted_arc_sealers": list(trusted_arc_sealers)}
     settings, _ = MailSettings.objects.update_or_create(
-        business=business, defaults={"mx_hosts": list(mx_hosts),
-                                     "trusted_authserv_ids": list(trusted_authserv_ids),
-                                     "updated_by": user, "updated_at": timezone.now()})
-    record("mailcheck.settings_changed", request=request, business=business,
-           mx_hosts=list(mx_hosts), trusted_authserv_ids=list(trusted_authserv_ids))
+        business=business, defaults={**values, "updated_by": user,
+                                     "updated_at": timezone.now()})
+    record("mailcheck.settings_changed", request=request, business=business, **values)
     return settings

@@ -65,7 +65,8 @@ def check(request):
             data = form.cleaned_data
             outcome = _analyse(form, Options(
                 own_domains=data["own_domains"], mx_hosts=data["mx_hosts"],
-                trusted_authserv_ids=data["trusted_authserv_ids"]), language)
+                trusted_authserv_ids=data["trusted_authserv_ids"],
+                trusted_arc_sealers=data["trusted_arc_sealers"]), language)
     context = {"form": form, "outcome": outcome, "stored": False, "max_bytes": MAX_MESSAGE_BYTES,
                "my_businesses": _my_businesses(request.user)}
     if outcome is not None:
@@ -129,11 +130,13 @@ def settings(request, access):
     current = receiver_settings(business)
     form = MailSettingsForm(request.POST or None, initial={
         "mx_hosts": "\n".join(current.mx_hosts or ()),
-        "trusted_authserv_ids": "\n".join(current.trusted_authserv_ids or ())})
+        "trusted_authserv_ids": "\n".join(current.trusted_authserv_ids or ()),
+        "trusted_arc_sealers": "\n".join(current.trusted_arc_sealers or ())})
     if request.method == "POST" and form.is_valid():
-        services.save_settings(business, request.user,
-                               mx_hosts=form.cleaned_data["mx_hosts"],
-                               trusted_authserv_ids=form.cleaned_data["trusted_authserv_ids"],
+        data = form.cleaned_data
+        services.save_settings(business, request.user, mx_hosts=data["mx_hosts"],
+                               trusted_authserv_ids=data["trusted_authserv_ids"],
+                               trusted_arc_sealers=data["trusted_arc_sealers"],
                                request=request)
         messages.success(request, _("The email checker's settings are saved."))
         return redirect("mailcheck:business-check", business.pk)
