@@ -415,3 +415,18 @@ def test_the_draft_prints_as_a_pdf_without_fetching_anything():
     pdf = to_pdf(draft_notification(answers, "pl", now=NOW))
     assert pdf.startswith(b"%PDF-")
     assert len(pdf) > 1000
+
+
+def test_a_wall_clock_time_in_a_dst_change_is_read_as_its_earliest_instant():
+    from cyberbasics.incident.breach import wall_clock
+
+    # 2027-03-28 02:30 does not exist in Warsaw (clocks jump from 02:00 to 03:00): the
+    # earliest reading is 01:30 CET = 00:30 UTC, so the deadline errs early.
+    skipped = wall_clock(datetime(2027, 3, 28, 2, 30), "Europe/Warsaw")
+    assert skipped.astimezone(UTC) == datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
+    assert skipped.utcoffset() == timedelta(hours=1)
+    # 2026-10-25 02:30 happens twice (clocks go back at 03:00): the first one, in summer time.
+    twice = wall_clock(datetime(2026, 10, 25, 2, 30), "Europe/Warsaw")
+    assert twice.astimezone(UTC) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    ordinary = wall_clock(datetime(2026, 11, 25, 14, 30), "Europe/Warsaw")
+    assert ordinary.astimezone(UTC) == datetime(2026, 11, 25, 13, 30, tzinfo=UTC)

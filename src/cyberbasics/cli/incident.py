@@ -104,7 +104,7 @@ def deadline(
     lang: Lang = "en",
 ) -> None:
     """The GDPR Art. 33 deadline: 72 hours from becoming aware of a personal-data breach."""
-    from ..incident.breach import BreachInputError, zone
+    from ..incident.breach import BreachInputError, wall_clock, zone
     from ..incident.breach import deadline as breach_deadline
 
     language = _language(lang)
@@ -116,7 +116,7 @@ def deadline(
             raise typer.BadParameter("give a date and time such as 2026-11-25T14:30",
                                      param_hint="--aware-at") from None
         if moment.tzinfo is None:  # a wall-clock time where the business is
-            moment = moment.replace(tzinfo=place)
+            moment = wall_clock(moment, place.key)
         due = breach_deadline(moment, time_zone)
     except BreachInputError as exc:
         raise typer.BadParameter(exc.message(language)) from None

@@ -108,6 +108,16 @@ def zone(name: object) -> ZoneInfo:
         raise BreachInputError("unknown_zone", zone=safe_text(name)[:100]) from None
 
 
+def wall_clock(naive: datetime, time_zone: str) -> datetime:
+    """A wall-clock time where the business is, as an aware time. A time that does not exist
+    (the hour skipped when clocks go forward) or happens twice (when they go back) is read
+    as its earliest possible instant, so a deadline counted from it errs early, never late."""
+    place = zone(time_zone)
+    earliest = min((naive.replace(tzinfo=place, fold=fold) for fold in (0, 1)),
+                   key=lambda moment: moment.astimezone(UTC))
+    return earliest.astimezone(UTC).astimezone(place)
+
+
 @dataclass(frozen=True)
 class Deadline:
     """When the authority must be told: ``due`` is aware in ``time_zone``."""

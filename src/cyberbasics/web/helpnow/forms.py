@@ -14,7 +14,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cyberbasics.incident.breach import BreachInputError, Deadline, deadline, validate, zone
+from cyberbasics.incident.breach import (
+    BreachInputError,
+    Deadline,
+    deadline,
+    validate,
+    wall_clock,
+    zone,
+)
 from cyberbasics.texts import words
 
 from ..businesses.forms import PILOT_COUNTRIES, time_zones
@@ -53,7 +60,7 @@ def _moment(day: dt.date | None, clock: dt.time | None, time_zone: str) -> dt.da
     """A wall-clock date and time where the business is, as an aware datetime."""
     if day is None or clock is None:
         return None
-    return dt.datetime.combine(day, clock, tzinfo=zone(time_zone))
+    return wall_clock(dt.datetime.combine(day, clock), time_zone)
 
 
 class CountryForm(forms.Form):

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ...incident.breach import wall_clock
 from ...incident.evidence import MAX_NAME, MAX_TEXT
 from ..businesses.forms import time_zones
 from ..helpnow.forms import EARLIEST, LATEST
@@ -101,7 +102,7 @@ class IncidentForm(forms.Form):
         data = super().clean()
         day, clock, place = data.get("aware_date"), data.get("aware_time"), data.get("time_zone")
         if day and clock and place:
-            moment = dt.datetime.combine(day, clock, tzinfo=ZoneInfo(place))
+            moment = wall_clock(dt.datetime.combine(day, clock), place)
             if moment > timezone.now() + dt.timedelta(minutes=5):
                 self.add_error("aware_date", _("This is in the future."))
             data["became_aware_at"] = moment
