@@ -13,6 +13,7 @@ import sys
 
 import active
 import assessments
+import email_check
 import latency
 import report_pdf
 import startup
@@ -44,6 +45,8 @@ def main() -> int:
     print("\n".join(assessments.report(figures["assessments"])), flush=True)
     figures["report_pdf"] = report_pdf.benchmark()
     print("\n".join(report_pdf.report(figures["report_pdf"])), flush=True)
+    figures["email_check"] = email_check.benchmark()
+    print("\n".join(email_check.report(figures["email_check"])), flush=True)
     # 20 users as people use the site (a pause between pages), then with no pause at all.
     figures["web_load"] = web_load.benchmark(think=(web_load.THINK_S, 0.0))
     print("\n".join(web_load.report(figures["web_load"])), flush=True)

@@ -813,9 +813,9 @@ def build_corpus() -> list[LabMessage]:
 
 
 @contextmanager
-def mail_dns_in_thread() -> Iterator[tuple[str, int]]:
+def mail_dns_in_thread(delay: float = 0.0) -> Iterator[tuple[str, int]]:
     """Start the lab DNS server with the mail zones (and faults) on its own event loop in a
-    thread; yield its (host, port)."""
+    thread; yield its (host, port). `delay` (seconds) is added to every answer."""
     import asyncio
 
     from .dns_server import LabDnsServer
@@ -826,7 +826,7 @@ def mail_dns_in_thread() -> Iterator[tuple[str, int]]:
     holder: dict = {}
 
     async def start() -> None:
-        holder["server"] = await LabDnsServer(LabZoneSet(mail_zone_specs()),
+        holder["server"] = await LabDnsServer(LabZoneSet(mail_zone_specs()), delay=delay,
                                               faults=MAIL_DNS_FAULTS).start()
 
     def run() -> None:

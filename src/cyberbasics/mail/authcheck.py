@@ -60,11 +60,11 @@ async def check(data: bytes, options: Options | None, dns: Any) -> Analysis:
     options = options or Options()
     analysis = signals(message, options)
     signed = SignedParts.read(data, message)
-    keys = await fetch_keys(signed.key_names(), dns)
+    # The lookups do not depend on each other: one wait for the slowest, not for each in turn.
+    keys, spf, discovery = await asyncio.gather(
+        fetch_keys(signed.key_names(), dns), check_spf(analysis, dns), _discover(analysis, dns))
     dkim_results = verify_dkim(signed, keys)
-    spf = await check_spf(analysis, dns)
     arc = verify_arc(signed, keys, options.trusted_arc_sealers) if analysis.has_arc else None
-    discovery = await _discover(analysis, dns)
     _record(analysis, spf, dkim_results, arc, discovery, len(signed.dkim) - MAX_SIGNATURES)
     infrastructure_signal(analysis, options.seen_infrastructure)
     analysis.verdict = decide(analysis)
