@@ -389,6 +389,24 @@ def test_the_triage_carries_ongoing_into_the_draft_and_the_country_into_the_repo
     assert '<option value="Europe/Warsaw" selected>' in raw
 
 
+def test_the_triage_answers_start_the_draft_and_the_clock(client):
+    answers = _path_where(lambda outcome: outcome.playbook == "ransomware"
+                          and outcome.personal_data and outcome.noticed == "last_hour")
+    page = client.get(f"/help/playbook/ransomware/?{urlencode({'from': 'triage', **answers})}")
+    link = re.search(r'href="(/help/breach/\?[^"]+)"', page.content.decode()).group(1)
+    query = html.unescape(link).split("?", 1)[1]
+    assert "incident=ransomware" in query and "noticed=last_hour" in query
+    raw = page_text(client.get(html.unescape(link), HTTP_ACCEPT_LANGUAGE="en-GB"))
+    title = playbook("ransomware").title
+    assert f"\n{title}</textarea>" in raw  # what happened, for the business to expand
+    today = dt.datetime.now(ZoneInfo("Europe/London")).date().isoformat()
+    assert raw.count(f'value="{today}"') >= 2  # the clock and the draft both start today
+    earlier = page_text(client.get(f"{BREACH}?incident=ransomware&noticed=earlier"))
+    assert f'value="{today}"' not in earlier  # "before today" gives no date to guess
+    bogus = page_text(client.get(f"{BREACH}?incident=../../etc&noticed=last_hour"))
+    assert "</textarea>" in bogus and title not in bogus
+
+
 def test_the_page_explains_articles_33_and_34(client):
     body = page_text(client.get(BREACH))
     for key, entry in words("breach")["articles"].items():

@@ -133,8 +133,11 @@ def playbook_page(playbook_id: str, language: str, query: Mapping[str, str]) -> 
     money = outcome.money if outcome else playbook_id in MONEY_FIRST
     personal = outcome.personal_data if outcome else playbook_id == PERSONAL_DATA
     breach = reverse("help:breach")
-    if outcome is not None and outcome.ongoing:
-        breach += "?" + urlencode({"ongoing": "yes"})
+    if outcome is not None:  # what the triage learnt starts the draft notification
+        carried = {"incident": playbook_id, "ongoing": "yes" if outcome.ongoing else "no"}
+        if outcome.noticed:
+            carried["noticed"] = outcome.noticed
+        breach += "?" + urlencode(carried)
     also = [other for other in (outcome.also if outcome else ()) if other != playbook_id]
     carry = {"from": TRIAGE, **answers} if outcome else {}
     return {

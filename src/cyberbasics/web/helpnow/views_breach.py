@@ -15,10 +15,12 @@ from urllib.parse import urlencode
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from cyberbasics.incident.breach import draft_notification, obligations
+from cyberbasics.incident.breach import draft_notification, obligations, zone
 from cyberbasics.incident.breach_pdf import to_pdf
+from cyberbasics.incident.playbooks import PLAYBOOK_IDS, playbook
 
 from .. import limits
 from .defaults import (
@@ -38,7 +40,9 @@ def _clock(request, language: str) -> ClockForm:
         form = ClockForm(request.GET, language=language)
         form.is_valid()
         return form
-    return ClockForm(language=language, initial={"time_zone": default_zone(request)})
+    place = default_zone(request)
+    moment = {k: v for k, v in _from_triage(request, place).items() if k in _CLOCK_FIELDS}
+    return ClockForm(language=language, initial={"time_zone": place, **moment})
 
 
 def _draft_initial(request, clock: ClockForm) -> dict:
@@ -51,7 +55,24 @@ def _draft_initial(request, clock: ClockForm) -> dict:
         initial.update({name: clock.cleaned_data[name] for name in _CLOCK_FIELDS})
     if request.GET.get("ongoing") in _FLAG_VALUES:  # from the triage's answers
         initial["ongoing"] = request.GET["ongoing"]
+    initial.update(_from_triage(request, initial["time_zone"]))
     return initial
+
+
+def _from_triage(request, time_zone: str) -> dict:
+    """What the triage's answers say for the draft: what happened (the playbook's title, for
+    the business to expand) and, when it was noticed in the last hour or today, that moment."""
+    found: dict = {}
+    incident = request.GET.get("incident")
+    if incident in PLAYBOOK_IDS:
+        found["what_happened"] = playbook(incident, content_language()).title
+    noticed = request.GET.get("noticed")
+    if noticed in ("last_hour", "today") and "aware_date" not in request.GET:
+        now = timezone.now().astimezone(zone(time_zone))
+        found["aware_date"] = now.date()
+        if noticed == "last_hour":
+            found["aware_time"] = now.time().replace(second=0, microsecond=0)
+    return found
 
 
 def _obligations(language: str) -> dict[str, list]:
