@@ -219,8 +219,13 @@ def test_every_demo_page_opens(lab_state, client):
         sign_in(account.email)
         business = Business.objects.get(domains__name=account.domain)
         opens(reverse("businesses:home"))
-        for name in ("businesses:detail", "plan:plan", "plan:history", "scans:list"):
+        for name in ("businesses:detail", "plan:plan", "plan:history", "scans:list",
+                     "incidents:list"):
             opens(reverse(name, args=[business.pk]))
+        for incident in business.incidents.all():
+            page = client.get(reverse("incidents:detail", args=[business.pk, incident.pk]))
+            assert page.status_code == 200 and b"(lab)" in page.content
+            assert b'data-ok="true"' in page.content and incident.log.entries.count() == 3
         for review in business.reviews.all():
             name = "assessment:result" if review.completed else "assessment:questions"
             opens(reverse(name, args=[business.pk, review.pk]))
@@ -231,6 +236,8 @@ def test_every_demo_page_opens(lab_state, client):
     assert page.status_code == 200
     sign_in("ana.advisor@lab-county.example")
     opens(reverse("advice:advisor-home"))
+    florist = Business.objects.get(domains__name="florist.example")
+    opens(reverse("incidents:list", args=[florist.pk]))  # the advisor helps with it
     plumber = Business.objects.get(domains__name="plumber.example")
     opens(reverse("advice:notes", args=[plumber.pk]))
     sign_in("operator@lab-county.example")

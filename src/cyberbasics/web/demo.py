@@ -91,6 +91,17 @@ class DemoReview:
 
 
 @dataclass(frozen=True)
+class DemoIncident:
+    """An incident the business keeps in its account, with its evidence log: each entry
+    (who, what, hours after the business became aware)."""
+
+    kind: str
+    title: str
+    days_ago: int
+    entries: tuple[tuple[str, str, float], ...]
+
+
+@dataclass(frozen=True)
 class DemoBusiness:
     """What the demo adds to one of the lab's businesses (its domain and story come from
     lab/world.py)."""
@@ -108,6 +119,7 @@ class DemoBusiness:
     staff_takes: tuple[int, ...] = ()
     note: str = ""  # the advisor's private note
     seed: int = 0
+    incident: DemoIncident | None = None
 
 
 BUSINESSES = (
@@ -138,7 +150,17 @@ BUSINESSES = (
         verified_by="file", advisor="ana.advisor@lab-county.example",
         plan=((2, "done"), (2, "doing"), (30, "todo")),
         due_days=(-25, -12, -5, -1, 7, 21, 45), staff_takes=(2, 3, 5),
-        note="(lab) Shared shop mailbox still without a second step.", seed=3),
+        note="(lab) Shared shop mailbox still without a second step.", seed=3,
+        incident=DemoIncident(
+            "invoice_fraud", "(lab) Supplier's \"new bank details\" e-mail", 3,
+            (("Flora (owner)", "(lab) An e-mail from our flower supplier says their bank "
+              "account has changed; the invoice of 1,840 EUR asks us to pay the new account.",
+              0.0),
+             ("Flora (owner)", "(lab) Called the supplier on the number in our own records: "
+              "they sent no such e-mail. We have not paid. E-mail kept, not answered.", 0.5),
+             ("Ana (advisor)", "(lab) The e-mail checker says the sender's domain is a "
+              "lookalike of the supplier's. Reported to the police; reference to follow.",
+              2.0)))),
     DemoBusiness(
         "parked.example", "Parked Holdings (lab)",
         {"size": 1, "sector": "property", "platforms": ["macos", "mobile"], "premises": "home",
@@ -320,6 +342,22 @@ def _business(demo: DemoBusiness, programme, users, scans, story: str) -> None:
             latest_finished = review
     if latest_finished is not None and demo.plan:
         _plan(business, latest_finished, demo, users)
+    if demo.incident is not None:
+        _incident(business, demo.incident, owner)
+
+
+def _incident(business, demo: DemoIncident, owner) -> None:
+    """An open incident with its hash-chained evidence log, entries at their own times."""
+    from .incidents import logs
+    from .incidents.models import Incident
+
+    aware = timezone.now() - dt.timedelta(days=demo.days_ago)
+    stored = logs.create_log(business.name, business.time_zone, now=aware)
+    Incident.objects.create(business=business, kind=demo.kind, title=demo.title,
+                            became_aware_at=aware, time_zone=business.time_zone, log=stored,
+                            created_by=owner)
+    for by, text, hours in demo.entries:
+        logs.add_entry(stored, by, text, [], now=aware + dt.timedelta(hours=hours))
 
 
 def _backdate(obj, when, **fields) -> None:
@@ -538,7 +576,8 @@ def describe(url: str) -> str:
         lines.append(f"  {demo.domain:<19} {stories[demo.domain]}")
     lines += ["", "What to try:",
               "  - Sign in as owner@florist.example: the finished review's result and its "
-              "action plan (some actions overdue), and the re-review half answered.",
+              "action plan (some actions overdue), the re-review half answered, and an open "
+              "incident (a fake supplier invoice) with its evidence log.",
               "  - Sign in as staff@florist.example: the actions assigned to the staff member.",
               "  - Sign in as ana.advisor@lab-county.example (with a code): the clients "
               "plumber.example and florist.example, an active scan, private notes.",
