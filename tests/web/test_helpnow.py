@@ -496,3 +496,22 @@ def test_a_playbook_in_polish_uses_the_polish_playbook(client):
 def test_the_interface_words_are_polish(client):
     body = page_text(client.get(START, HTTP_ACCEPT_LANGUAGE="pl"))
     assert "I think we've been hacked" not in body
+
+
+def test_the_long_zone_select_renders_as_django_would():
+    from django import forms
+
+    from cyberbasics.web.widgets import LongSelect
+
+    choices = [("", "Choose"), ("Europe/Warsaw", "Europe/Warsaw"), ("a<b", "A & B")]
+
+    class Form(forms.Form):
+        plain = forms.ChoiceField(choices=choices)
+        long = forms.ChoiceField(choices=choices, widget=LongSelect)
+
+    form = Form({"plain": "Europe/Warsaw", "long": "Europe/Warsaw"})
+    plain, long = str(form["plain"]), str(form["long"])
+    for html_text in (plain, long):
+        assert '<option value="Europe/Warsaw" selected>Europe/Warsaw</option>' in html_text
+        assert '<option value="a&lt;b">A &amp; B</option>' in html_text
+    assert 'id="id_long"' in long and 'name="long"' in long and " required" in long

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ...texts import LANGUAGES, words
 from ..reviews.core import catalogue
+from ..widgets import LongSelect
 
 # The pilot countries first, in this order; then every ISO 3166-1 country.
 PILOT_COUNTRIES = (("GB", _("United Kingdom")), ("PL", _("Poland")), ("ES", _("Spain")),
@@ -121,6 +122,11 @@ def country_choices() -> list:
             (_("All countries"), others)]
 
 
+def zone_choices() -> list[tuple[str, str]]:
+    """Every time zone a business may pick, as choices (for `widgets.LongSelect`)."""
+    return [(name, name) for name in time_zones()]
+
+
 @cache
 def time_zones() -> tuple[str, ...]:
     zones = sorted(z for z in zoneinfo.available_timezones()
@@ -171,7 +177,7 @@ class BusinessForm(forms.Form):
     name = forms.CharField(label=_("Business name"), max_length=NAME_LENGTH)
     country = forms.ChoiceField(label=_("Country"))
     time_zone = forms.ChoiceField(
-        label=_("Time zone"), required=False,
+        label=_("Time zone"), required=False, widget=LongSelect,
         help_text=_("For reminders and dates. Leave it as it is to use the country's usual "
                     "time zone."))
     sector = forms.CharField(

@@ -24,7 +24,8 @@ from cyberbasics.incident.breach import (
 )
 from cyberbasics.texts import words
 
-from ..businesses.forms import PILOT_COUNTRIES, time_zones
+from ..businesses.forms import PILOT_COUNTRIES, zone_choices
+from ..widgets import LongSelect
 
 TEXT = 10_000
 SHORT = 200
@@ -52,10 +53,6 @@ def _time_field(label, required=True) -> forms.TimeField:
                            widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
 
-def _zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in time_zones()]
-
-
 def _moment(day: dt.date | None, clock: dt.time | None, time_zone: str) -> dt.datetime | None:
     """A wall-clock date and time where the business is, as an aware datetime."""
     if day is None or clock is None:
@@ -75,12 +72,12 @@ class ClockForm(forms.Form):
 
     aware_date = _date_field(_("Date you found out"))
     aware_time = _time_field(_("Time you found out"))
-    time_zone = forms.ChoiceField(label=_("Time zone"))
+    time_zone = forms.ChoiceField(label=_("Time zone"), widget=LongSelect)
 
     def __init__(self, *args, language: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.language = language
-        self.fields["time_zone"].choices = _zone_choices()
+        self.fields["time_zone"].choices = zone_choices()
         self.clock: Deadline | None = None
 
     def clean(self):
@@ -107,7 +104,7 @@ class DraftForm(forms.Form):
     aware_time = _time_field(_("Time you found out"), required=False)
     occurred_date = _date_field(_("Date it happened, if you know"), required=False)
     occurred_time = _time_field(_("Time it happened, if you know"), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone"))
+    time_zone = forms.ChoiceField(label=_("Time zone"), widget=LongSelect)
     ongoing = forms.ChoiceField(choices=YES_NO, required=False)
     data_categories = forms.CharField(
         max_length=TEXT, required=False, widget=forms.Textarea(attrs={"rows": 3}),
@@ -147,7 +144,7 @@ class DraftForm(forms.Form):
     def __init__(self, *args, language: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.language = language
-        self.fields["time_zone"].choices = _zone_choices()
+        self.fields["time_zone"].choices = zone_choices()
         labels = words("breach", language)["labels"]
         for name, field in self.fields.items():
             if name in labels:  # the core's wording, the same as in the draft

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ...incident.breach import wall_clock
 from ...incident.evidence import MAX_NAME, MAX_TEXT
-from ..businesses.forms import time_zones
+from ..businesses.forms import zone_choices
 from ..helpnow.forms import EARLIEST, LATEST
+from ..widgets import LongSelect
 from .models import KINDS
 
 MAX_FILES_PER_ENTRY = 10
@@ -24,10 +25,6 @@ def _check_year(day: dt.date) -> None:
     anyone is dealing with, and year 1 overflows when moved to UTC for the database."""
     if not EARLIEST <= day < LATEST:
         raise forms.ValidationError(_("Check the year of this date."))
-
-
-def _zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in time_zones()]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -56,12 +53,12 @@ class StartLogForm(forms.Form):
         label=_("Business name (optional)"), required=False, max_length=MAX_NAME,
         help_text=_("It is printed on the log and sealed into it: it cannot be changed later."))
     time_zone = forms.ChoiceField(
-        label=_("Your time zone"),
+        label=_("Your time zone"), widget=LongSelect,
         help_text=_("Times are recorded in UTC and shown in this zone."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = _zone_choices()
+        self.fields["time_zone"].choices = zone_choices()
 
 
 class EntryForm(forms.Form):
@@ -88,7 +85,7 @@ class IncidentForm(forms.Form):
     aware_time = forms.TimeField(label=_("Time you became aware of it"),
                                  widget=forms.TimeInput(attrs={"type": "time"},
                                                         format="%H:%M"))
-    time_zone = forms.ChoiceField(label=_("Time zone"))
+    time_zone = forms.ChoiceField(label=_("Time zone"), widget=LongSelect)
 
     def __init__(self, *args, time_zone: str = "UTC", **kwargs):
         now = timezone.now().astimezone(_zone(time_zone))
@@ -96,7 +93,7 @@ class IncidentForm(forms.Form):
                                       "aware_time": now.time().replace(second=0,
                                                                        microsecond=0)})
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = _zone_choices()
+        self.fields["time_zone"].choices = zone_choices()
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,7 @@ from ...report.review_model import (
     make_branding,
 )
 from ...scan.targets import InvalidTarget, parse_target
+from ..widgets import LongSelect
 from .services import MAGIC_LINK_DAYS, MAGIC_LINK_MAX_DAYS
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -30,7 +31,8 @@ class AddClientForm(forms.Form):
     name = forms.CharField(label=_("Business name"), max_length=200)
     country = forms.CharField(label=_("Country"), max_length=2, min_length=2,
                               help_text=_("Two-letter code, for example GB, PL, ES, IT or RO."))
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices,
+                                  widget=LongSelect)
     domain = forms.CharField(label=_("Domain (optional)"), max_length=253, required=False,
                              help_text=_("The business's website or e-mail domain, for "
                                          "example example.com."))
