@@ -14,6 +14,7 @@ import sys
 import active
 import assessments
 import email_check
+import help_pages
 import latency
 import report_pdf
 import startup
@@ -45,6 +46,8 @@ def main() -> int:
     print("\n".join(assessments.report(figures["assessments"])), flush=True)
     figures["report_pdf"] = report_pdf.benchmark()
     print("\n".join(report_pdf.report(figures["report_pdf"])), flush=True)
+    figures["help_pages"] = help_pages.benchmark()
+    print("\n".join(help_pages.report(figures["help_pages"])), flush=True)
     figures["email_check"] = email_check.benchmark()
     print("\n".join(email_check.report(figures["email_check"])), flush=True)
     # 20 users as people use the site (a pause between pages), then with no pause at all.
