@@ -20,26 +20,16 @@ import time
 
 from cyberbasics.lab.mail_world import build_corpus, mail_dns_in_thread
 from cyberbasics.mail import authcheck
-from cyberbasics.mail.message import parse_message
-from cyberbasics.mail.verdict import Options, decide, infrastructure_signal, signals
+from cyberbasics.mail.verdict import Options
 from cyberbasics.net.dns import DnsClient
 
 
 async def one_by_one(data: bytes, options: Options, dns) -> object:
-    """`authcheck.check` with its three lookup stages awaited in turn (for comparison)."""
-    analysis = signals(parse_message(data), options)
-    signed = authcheck.SignedParts.read(data, analysis.message)
-    keys = await authcheck.fetch_keys(signed.key_names(), dns)
-    spf = await authcheck.check_spf(analysis, dns)
-    discovery = await authcheck._discover(analysis, dns)
-    dkim_results = authcheck.verify_dkim(signed, keys)
-    arc = (authcheck.verify_arc(signed, keys, options.trusted_arc_sealers)
-           if analysis.has_arc else None)
-    authcheck._record(analysis, spf, dkim_results, arc, discovery,
-                      len(signed.dkim) - authcheck.MAX_SIGNATURES)
-    infrastructure_signal(analysis, options.seen_infrastructure)
-    analysis.verdict = decide(analysis)
-    return analysis
+    """`authcheck.check` with its three lookups awaited in turn (for comparison)."""
+    analysis, signed = authcheck.prepare(data, options)
+    keys, spf, discovery = [await lookup
+                            for lookup in authcheck.lookups(analysis, signed, options, dns)]
+    return authcheck.conclude(analysis, signed, options, keys, spf, discovery)
 
 
 async def measure(address, rtt: float, how) -> tuple[list[float], list[str]]:

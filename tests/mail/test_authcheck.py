@@ -244,15 +244,47 @@ def test_dkim_results_name_the_signature_dkimpy_checked():
     assert "several_from" in ids(analysis) or analysis.verdict == "forged"
 
 
+def _bogus(domain: str, count: int, selector: str = "s") -> bytes:
+    return b"".join(f"DKIM-Signature: v=1; a=rsa-sha256; d={domain}; s={selector}{i}; h=from; "
+                    f"bh=AA; b=AA\r\n".encode() for i in range(count))
+
+
 def test_a_flood_of_signatures_costs_a_bounded_number_of_lookups():
-    many = b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; d=d%d.test; s=s; h=from; bh=AA; "
-                    b"b=AA\r\n" % i for i in range(300))
-    analysis, dns = run(deliver(many + sign(message())))
+    many = b"".join(_bogus(f"d{i}.test", 1) for i in range(300))
+    analysis, dns = run(deliver(many + sign(message()), ip="198.51.100.9"))
     key_lookups = [n for n, t in dns.asked if "._domainkey." in n]
     assert len(key_lookups) <= 24
     assert len(analysis.checks["dkim"]) == 8
     assert "dkim_too_many" in ids(analysis)
-    assert analysis.verdict != "forged"  # the unchecked signatures might have passed
+    # The aligned signature is checked first, whatever stands before it.
+    assert analysis.checks["dkim"][0]["domain"] == "supplier.test"
+    assert analysis.verdict == "authentic"
+
+
+def test_padding_a_spoof_with_signatures_does_not_excuse_it():
+    spoof = deliver(message(), ip="198.51.100.9", helo="bad.test")
+    # Signatures of other domains could never have passed DMARC: still forged.
+    analysis, _ = run(_bogus("evil.test", 12) + spoof)
+    assert analysis.verdict == "forged"
+    # Signatures of the spoofed domain nobody can check hide nothing: suspicious, not unknown.
+    for padding in (_bogus("supplier.test", 9), _bogus("supplier.test", 1, "no-such-key"),
+                    b"DKIM-Signature: v=1; a=rsa-sha256; d=supplier.test; h=from; b=A\r\n"):
+        analysis, _ = run(deliver(padding + message(), ip="198.51.100.9", helo="bad.test"))
+        assert analysis.verdict in ("suspicious", "forged"), padding[:80]
+
+
+def test_tag_names_are_read_as_dkimpy_reads_them():
+    # "D=" is not "d=": dkimpy verifies evil.test's signature, so must we name it.
+    records = zone()
+    private, public = _key()
+    records[("s1._domainkey.evil.test", "TXT")] = [f"v=DKIM1; k=rsa; p={public}"]
+    body = message()
+    signed = dkim.sign(body, b"s1", b"evil.test", private,
+                       include_headers=[b"from", b"to", b"subject"]) + body
+    tricked = signed.replace(b"d=evil.test;", b"d=evil.test; D=supplier.test;", 1)
+    analysis, _ = run(deliver(tricked, ip="198.51.100.9", envelope="x@evil.test"), records)
+    assert {r["domain"] for r in analysis.checks["dkim"]} <= {"evil.test"}
+    assert analysis.verdict != "authentic"
 
 
 def test_two_from_headers_are_never_authentic():
@@ -279,12 +311,65 @@ def test_a_hop_between_one_organisations_own_servers_says_nothing_about_spf():
     assert "spf_internal_hop" in ids(analysis) and analysis.verdict == "authentic"
 
 
+def test_a_helo_naming_the_receiver_never_hides_a_spoof():
+    spoof = deliver(message(), ip="198.51.100.9", helo="relay.florist.test")
+    analysis, _ = run(spoof)
+    assert "spf_internal_hop" in ids(analysis)
+    assert analysis.verdict == "suspicious"  # never unknown on a claim the sender makes
+    named = Options(mx_hosts=("mx.florist.test",))
+    analysis, _ = run(spoof, options=named)
+    assert "spf_internal_hop" not in ids(analysis) and analysis.verdict == "forged"
+
+
 def test_a_key_no_longer_published_is_not_proof_of_forgery():
     records = zone()
     del records[("s1._domainkey.supplier.test", "TXT")]
     analysis, _ = run(deliver(sign(message()), ip="198.51.100.9"), records)
     assert {"dkim_key_missing", "dmarc_incomplete"} <= ids(analysis)
-    assert analysis.verdict == "unknown"
+    # Not forged (the key may have been rotated since), but a sender can name a key that does
+    # not exist, so not "unknown" either.
+    assert analysis.verdict == "suspicious"
+
+
+def test_a_key_lookup_of_the_domain_that_fails_is_unknown():
+    analysis, _ = run(deliver(sign(message()), ip="198.51.100.9"),
+                      broken={"s1._domainkey.supplier.test"})
+    assert analysis.verdict == "unknown" and "dmarc_incomplete" in ids(analysis)
+
+
+def test_added_after_signing_is_suspicious():
+    private, _ = _key()
+    body = message()
+    with_length = dkim.sign(body, b"s1", b"supplier.test", private, length=True,
+                            include_headers=[b"from", b"to", b"subject", b"date"]) + body
+    appended = with_length + b"\r\nNew bank account: XX00 1234.\r\n"
+    analysis, _ = run(deliver(appended))
+    assert "dkim_body_beyond_length" in ids(analysis) and analysis.verdict == "suspicious"
+    second_subject = deliver(b"Subject: URGENT: pay today\r\n" + sign(message()))
+    analysis, _ = run(second_subject)
+    assert "unsigned_header_copy" in ids(analysis) and analysis.verdict == "suspicious"
+
+
+def test_an_address_inside_the_local_part_is_deception():
+    analysis, _ = run(deliver(message('"ceo@supplier.test"@evil.test')))
+    assert "address_in_local_part" in ids(analysis) and analysis.verdict == "suspicious"
+
+
+def test_a_message_dkimpy_cannot_read_is_never_called_forged():
+    broken = sign(message()).replace(b"Subject: Invoice", b"X-Old : y\r\nSubject: Invoice")
+    analysis, _ = run(deliver(broken, ip="198.51.100.9"))
+    assert "signatures_unreadable" in ids(analysis) and analysis.verdict != "forged"
+
+
+def test_a_trusted_sealer_that_saw_a_failure_does_not_excuse_it():
+    original = message()  # unsigned: the list saw it fail
+    seen = (b"Authentication-Results: lists.test; spf=fail smtp.mailfrom=supplier.test; "
+            b"dmarc=fail header.from=supplier.test\r\n" + original)
+    data = deliver(_arc_seal(seen), ip="192.0.2.80", helo="mail.lists.test",
+                   envelope="team-bounces@lists.test")
+    analysis, _ = run(data, options=Options(trusted_arc_sealers=("lists.test",)))
+    assert analysis.arc == "pass"
+    assert "arc_no_recorded_pass" in ids(analysis) and analysis.verdict == "suspicious"
 
 
 def test_new_sending_infrastructure_for_a_known_sender():

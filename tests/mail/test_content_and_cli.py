@@ -34,7 +34,10 @@ REASON_IDS = {
     "dns_temperror", "new_sending_infrastructure", "checks_offline",
     # what the second reading added: could-not-check states and tricks
     "several_from", "from_not_a_domain", "dkim_key_missing", "dkim_unusable", "dkim_too_many",
-    "arc_untrusted_sealer", "arc_not_verified", "spf_internal_hop"}
+    "arc_untrusted_sealer", "arc_not_verified", "spf_internal_hop",
+    # the third reading: tampering after signing, and a trusted sealer that saw a failure
+    "signatures_unreadable", "dkim_body_beyond_length", "unsigned_header_copy",
+    "address_in_local_part", "arc_no_recorded_pass"}
 
 
 def _raw(language: str) -> dict:

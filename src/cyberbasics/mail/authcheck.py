@@ -21,13 +21,14 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..protocols import dmarc as dmarc_protocol
 from ..protocols.psl import organisational_domain
 from ..protocols.spf_eval import check_host
 from .message import Message, normalise_domain, parse_message
+from .trust import parse_authentication_results
 from .verdict import (
     Analysis,
     Options,
@@ -41,7 +42,6 @@ from .verdict import (
 
 SPF_TIMEOUT = 10.0
 _ADDRESS = re.compile(r"<\s*([^<>]*?)\s*>")
-_TAG = re.compile(r"(?:^|;)\s*([a-z]+)\s*=\s*([^;]*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,33 @@ class KeyLookup:
 async def check(data: bytes, options: Options | None, dns: Any) -> Analysis:
     """Parse `data` (MessageError on bad input), read its signals and check its
     authentication through `dns` (anything with `async lookup(name, rdtype)`)."""
-    message = parse_message(data)
     options = options or Options()
-    analysis = signals(message, options)
-    signed = SignedParts.read(data, message)
+    analysis, signed = prepare(data, options)
     # The lookups do not depend on each other: one wait for the slowest, not for each in turn.
-    keys, spf, discovery = await asyncio.gather(
-        fetch_keys(signed.key_names(), dns), check_spf(analysis, dns), _discover(analysis, dns))
+    keys, spf, discovery = await asyncio.gather(*lookups(analysis, signed, options, dns))
+    return conclude(analysis, signed, options, keys, spf, discovery)
+
+
+def prepare(data: bytes, options: Options) -> tuple[Analysis, SignedParts]:
+    """The message's own signals and its signatures as dkimpy reads them (no DNS yet)."""
+    analysis = signals(parse_message(data), options)
+    return analysis, SignedParts.read(data, analysis.message)
+
+
+def lookups(analysis: Analysis, signed: SignedParts, options: Options, dns: Any) -> tuple:
+    """The three lookups a check needs (keys, SPF, the DMARC policy), not yet awaited."""
+    return (fetch_keys(signed.key_names(), dns), check_spf(analysis, dns, options.mx_hosts),
+            _discover(analysis, dns))
+
+
+def conclude(analysis: Analysis, signed: SignedParts, options: Options,
+             keys: dict[str, KeyLookup], spf: Any, discovery: Any) -> Analysis:
+    """Verify the signatures with the fetched keys, record everything, decide."""
     dkim_results = verify_dkim(signed, keys)
-    arc = verify_arc(signed, keys, options.trusted_arc_sealers) if analysis.has_arc else None
-    _record(analysis, spf, dkim_results, arc, discovery, len(signed.dkim) - MAX_SIGNATURES)
+    arc = (verify_arc(signed, keys, options.trusted_arc_sealers,
+                      analysis.message.from_address.domain) if analysis.has_arc else None)
+    analysis.reasons.extend(tampering(signed, dkim_results))
+    _record(analysis, spf, dkim_results, arc, discovery, signed)
     infrastructure_signal(analysis, options.seen_infrastructure)
     analysis.verdict = decide(analysis)
     return analysis
@@ -87,19 +104,48 @@ async def _discover(analysis: Analysis, dns: Any):
 
 MAX_SIGNATURES = 8  # DKIM signatures checked; real mail carries one to three
 MAX_ARC_SETS = 50  # RFC 8617 §4.2.1: a chain with more sets fails
+MAX_ARC_CHECKED = 10  # longer chains are not verified (each set hashes the whole body again)
 MAX_KEY_LOOKUPS = 24  # distinct key names asked for one message
 
 
-def _tags(value: str) -> dict[str, str]:
-    unfolded = re.sub(r"\s+", " ", value)
-    return {k.lower(): re.sub(r"\s+", "", v) for k, v in _TAG.findall(unfolded)}
+def _dkim():
+    """dkimpy, with its body canonicalisation remembered for the last bodies: every signature
+    and ARC set canonicalises the whole body again, which made one 2 MB message with many
+    signatures cost seconds of CPU. The functions are pure (bytes in, bytes out)."""
+    import functools
+
+    import dkim
+    from dkim import canonicalization
+
+    for algorithm in (canonicalization.Simple, canonicalization.Relaxed):
+        if not hasattr(algorithm.canonicalize_body, "cache_info"):
+            algorithm.canonicalize_body = staticmethod(
+                functools.lru_cache(maxsize=2)(algorithm.canonicalize_body))
+    return dkim
+
+
+def _tags(value: bytes) -> dict[str, str]:
+    """A signature's tags exactly as dkimpy reads them (tag names are case-sensitive: a "D="
+    is not "d=", and reading it as one would credit the wrong domain); {} when unreadable."""
+    from dkim.util import InvalidTagValueList, parse_tag_value
+
+    try:
+        tags = parse_tag_value(value)
+    except (InvalidTagValueList, ValueError):
+        return {}
+    return {k.decode("ascii", "replace"): v.decode("ascii", "replace") for k, v in tags.items()}
+
+
+_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
 
 def _key_name(tags: dict[str, str]) -> str | None:
-    selector, domain = tags.get("s", ""), tags.get("d", "")
-    if not selector or not domain:
+    """selector._domainkey.domain, or None when the signature names no usable DNS name."""
+    selector, domain = tags.get("s", "").strip(), tags.get("d", "").strip()
+    name = f"{selector}._domainkey.{domain}".rstrip(".").lower()
+    if not selector or not domain or len(name) > 253:
         return None
-    return f"{selector}._domainkey.{domain}".rstrip(".").lower()
+    return name if all(_LABEL.match(label) for label in name.split(".")) else None
 
 
 @dataclass
@@ -112,31 +158,45 @@ class SignedParts:
     headers_only: bool
     verifier: Any  # dkim.DKIM over the whole message, or None when dkimpy cannot read it
     collector: Any
-    dkim: list[dict[str, str]]
+    dkim: list[dict[str, str]]  # every DKIM-Signature, in dkimpy's order
     seals: list[dict[str, str]]  # ARC-Seal
     arc_signatures: list[dict[str, str]]  # ARC-Message-Signature
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)  # dkimpy's split
     unreadable: str | None = None
+    checked: list[int] = field(default_factory=list)  # indexes of the signatures to verify
+    skipped_aligned: int = 0  # signatures of the From domain's organisation left unchecked
 
     @classmethod
     def read(cls, data: bytes, message: Message) -> SignedParts:
-        import dkim
-
+        dkim = _dkim()
         logger, collector = _quiet_logger()
         try:
             verifier = dkim.DKIM(data, logger=logger, minkey=1024)
         except Exception as exc:  # dkimpy raises many kinds on bad input; none may sink a check
-            return cls(data, message.headers_only, None, collector, [], [], [], str(exc))
+            return cls(data, message.headers_only, None, collector, [], [], [],
+                       unreadable=str(exc)[:200] or type(exc).__name__)
         found: dict[bytes, list[dict[str, str]]] = {}
         for name, value in verifier.headers:
-            found.setdefault(name.lower(), []).append(_tags(value.decode("ascii", "replace")))
-        return cls(data, message.headers_only, verifier, collector,
-                   found.get(b"dkim-signature", []), found.get(b"arc-seal", []),
-                   found.get(b"arc-message-signature", []))
+            found.setdefault(name.lower(), []).append(_tags(value))
+        signed = cls(data, message.headers_only, verifier, collector,
+                     found.get(b"dkim-signature", []), found.get(b"arc-seal", []),
+                     found.get(b"arc-message-signature", []), list(verifier.headers))
+        signed.choose(message.from_address.domain)
+        return signed
+
+    def choose(self, from_domain: str) -> None:
+        """The signatures of the From domain's organisation first: only they can make DMARC
+        pass, so padding a message with others cannot push them out of the checked few."""
+        order = sorted(range(len(self.dkim)),
+                       key=lambda i: not aligned(self.dkim[i].get("d", ""), from_domain))
+        self.checked = order[:MAX_SIGNATURES]
+        self.skipped_aligned = sum(1 for i in order[MAX_SIGNATURES:]
+                                   if aligned(self.dkim[i].get("d", ""), from_domain))
 
     def key_names(self) -> list[str]:
         """The keys to fetch: the checked DKIM signatures' first, then the ARC chain's."""
-        names = [_key_name(t) for t in self.dkim[:MAX_SIGNATURES]]
-        if len(self.seals) <= MAX_ARC_SETS:
+        names = [_key_name(self.dkim[i]) for i in self.checked]
+        if len(self.seals) <= MAX_ARC_CHECKED:
             names += [_key_name(t) for t in (*self.seals, *self.arc_signatures)]
         return list(dict.fromkeys(n for n in names if n))[:MAX_KEY_LOOKUPS]
 
@@ -203,8 +263,9 @@ def _quiet_logger() -> tuple[logging.Logger, _Collector]:
 class DkimResult:
     domain: str
     selector: str
-    # pass, fail; could not check: temperror (lookup failed), nokey (no key published now:
-    # it may have been removed since delivery), permerror (unusable signature)
+    # pass, fail (incl. a signature too malformed to use); could not check: temperror (the
+    # lookup failed), nokey (no key published now: it may have been removed since delivery),
+    # unsupported (a key type this installation cannot verify)
     result: str
     why: str = ""
 
@@ -216,19 +277,17 @@ class DkimResult:
 def verify_dkim(signed: SignedParts, keys: dict[str, KeyLookup]) -> list[DkimResult]:
     if signed.headers_only or signed.verifier is None:
         return []
-    return [_verify_one(signed, index, tags, keys)
-            for index, tags in enumerate(signed.dkim[:MAX_SIGNATURES])]
+    return [_verify_one(signed, index, signed.dkim[index], keys) for index in signed.checked]
 
 
 def _verify_one(signed: SignedParts, index: int, tags: dict[str, str],
                 keys: dict[str, KeyLookup]) -> DkimResult:
-    import dkim
-
+    dkim = _dkim()
     domain, selector = normalise_domain(tags.get("d", "")), tags.get("s", "")
     name = _key_name(tags)
     key = keys.get(name) if name else None
     if name is None:
-        return DkimResult(domain, selector, "permerror", "the signature names no key")
+        return DkimResult(domain, selector, "fail", "the signature names no usable key")
     if key is None:
         return DkimResult(domain, selector, "temperror", "too many keys to fetch")
     if key.temporary_error:
@@ -238,14 +297,45 @@ def _verify_one(signed: SignedParts, index: int, tags: dict[str, str],
     signed.collector.messages.clear()
     try:
         valid = signed.verifier.verify(idx=index, dnsfunc=_dns_function(keys))
+    except (dkim.NaClNotFoundError, dkim.UnknownKeyTypeError) as exc:
+        return DkimResult(domain, selector, "unsupported", f"{type(exc).__name__}: {exc}")
     except dkim.DKIMException as exc:
         return DkimResult(domain, selector, "fail", str(exc))
     except Exception as exc:  # dkimpy raises many kinds on bad input; none may sink a check
-        return DkimResult(domain, selector, "permerror", f"unreadable: {exc}")
+        return DkimResult(domain, selector, "fail", f"unreadable: {exc}")
     if valid:
         return DkimResult(domain, selector, "pass")
     why = "; ".join(signed.collector.messages[-2:]) or "the signature does not match"
     return DkimResult(domain, selector, "fail", why)
+
+
+def tampering(signed: SignedParts, results: list[DkimResult]) -> list[Reason]:
+    """Signs that a validly signed message was added to after signing: body beyond the
+    signed length (l=), or a second copy of a signed header the signature does not cover
+    (a receiver shows the top one; the signature covers the bottom one)."""
+    if signed.verifier is None or len(results) != len(signed.checked):
+        return []  # nothing was verified (raw headers only)
+    found = []
+    counts: dict[str, int] = {}
+    for name, _ in signed.headers:
+        counts[name.decode("ascii", "replace").lower()] = \
+            counts.get(name.decode("ascii", "replace").lower(), 0) + 1
+    body = len(signed.verifier.body or b"")
+    for index, result in zip(signed.checked, results, strict=True):
+        if result.result != "pass":
+            continue
+        tags = signed.dkim[index]
+        length = tags.get("l", "").strip()
+        if length.isdigit() and body > int(length) + 2:  # +2: a final line break
+            found.append(Reason("dkim_body_beyond_length", {
+                "domain": result.domain, "signed": int(length), "length": body}))
+        covered = [h.strip().lower() for h in tags.get("h", "").split(":") if h.strip()]
+        for header in ("from", "subject", "to", "reply-to", "date"):
+            if header in covered and counts.get(header, 0) > covered.count(header):
+                found.append(Reason("unsigned_header_copy", {
+                    "domain": result.domain, "header": header.title()}))
+                break
+    return found
 
 
 # -- ARC --------------------------------------------------------------------------------------
@@ -256,10 +346,11 @@ class ArcResult:
     why: str
     sealers: tuple[str, ...]  # newest first
     trusted: bool = False  # the newest sealer is one the business trusts
+    recorded_pass: bool = False  # a sealer recorded dmarc=pass for the From domain
 
     def to_dict(self) -> dict:
         return {"result": self.result, "why": self.why, "sealers": list(self.sealers),
-                "trusted": self.trusted}
+                "trusted": self.trusted, "recorded_pass": self.recorded_pass}
 
 
 def _instance(tags: dict[str, str]) -> int:
@@ -270,39 +361,56 @@ def _instance(tags: dict[str, str]) -> int:
 
 
 def verify_arc(signed: SignedParts, keys: dict[str, KeyLookup],
-               trusted_sealers: tuple[str, ...] = ()) -> ArcResult:
+               trusted_sealers: tuple[str, ...] = (), from_domain: str = "") -> ArcResult:
     """Whether the chain holds. Anyone can seal a chain of their own, so an intact chain
-    excuses a DMARC failure only when its newest sealer is one the business trusts."""
-    import dkim
-
+    excuses a DMARC failure only when its newest sealer (as dkimpy verified it) is one the
+    business trusts AND a sealer of the chain recorded that the From domain passed DMARC."""
     seals = sorted(signed.seals, key=_instance, reverse=True)
-    sealers = tuple(dict.fromkeys(normalise_domain(t.get("d", "")) for t in seals))
-    trusted_orgs = {organisational_domain(d) or d for d in map(normalise_domain, trusted_sealers)}
-    newest = sealers[0] if sealers else ""
-    trusted = bool(newest) and (organisational_domain(newest) or newest) in trusted_orgs
-
-    def result(kind: str, why: str) -> ArcResult:
-        return ArcResult(kind, why, sealers, trusted)
-
+    claimed = tuple(dict.fromkeys(normalise_domain(t.get("d", "")) for t in seals))
     if signed.headers_only:
-        return result("temperror", "only the headers were given")
+        return ArcResult("temperror", "only the headers were given", claimed)
     if len(seals) > MAX_ARC_SETS:
-        return result("fail", f"more than {MAX_ARC_SETS} ARC sets (RFC 8617 allows no more)")
+        return ArcResult("fail", f"more than {MAX_ARC_SETS} ARC sets (RFC 8617 allows no "
+                                 "more)", claimed)
+    if len(seals) > MAX_ARC_CHECKED:
+        return ArcResult("temperror", f"more than {MAX_ARC_CHECKED} ARC sets are not checked",
+                         claimed)
     names = [_key_name(t) for t in (*signed.seals, *signed.arc_signatures)]
     for name in filter(None, names):
         found = keys.get(name)
         if found is None:
-            return result("temperror", "too many keys to fetch")
+            return ArcResult("temperror", "too many keys to fetch", claimed)
         if found.temporary_error:
-            return result("temperror", f"{name}: {found.temporary_error}")
+            return ArcResult("temperror", f"{name}: {found.temporary_error}", claimed)
+    dkim = _dkim()
     logger, _ = _quiet_logger()
     try:
-        cv, _, why = dkim.arc_verify(signed.data, logger=logger, dnsfunc=_dns_function(keys))
+        cv, sets, why = dkim.arc_verify(signed.data, logger=logger, dnsfunc=_dns_function(keys))
     except _KeyNotFetched as exc:
-        return result("fail", f"a seal names no key ({exc})")
+        return ArcResult("fail", f"a seal names no key ({exc})", claimed)
     except Exception as exc:  # a malformed chain is a failed chain
-        return result("fail", f"unreadable: {exc}")
-    return result("pass" if cv == dkim.CV_Pass else "fail", str(why))
+        return ArcResult("fail", f"unreadable: {exc}", claimed)
+    if cv != dkim.CV_Pass:
+        return ArcResult("fail", str(why), claimed)
+    sealers = tuple(dict.fromkeys(
+        normalise_domain(item["as-domain"].decode("ascii", "replace")) for item in sets))
+    trusted_orgs = {organisational_domain(d) or d for d in map(normalise_domain, trusted_sealers)}
+    newest = sealers[0] if sealers else ""
+    trusted = bool(newest) and (organisational_domain(newest) or newest) in trusted_orgs
+    passed = any(_recorded_pass(item.get("aar-value"), from_domain) for item in sets)
+    return ArcResult("pass", str(why), sealers, trusted, passed)
+
+
+def _recorded_pass(aar: bytes | None, from_domain: str) -> bool:
+    """Whether an ARC-Authentication-Results records dmarc=pass for the From domain."""
+    if not aar or not from_domain:
+        return False
+    text = aar.decode("utf-8", "replace")
+    header = parse_authentication_results(0, text.split(";", 1)[1] if ";" in text else text)
+    return header is not None and any(
+        r.method == "dmarc" and r.result == "pass"
+        and normalise_domain(r.properties.get("header.from", "")) == from_domain
+        for r in header.results)
 
 
 # -- SPF --------------------------------------------------------------------------------------
@@ -319,12 +427,15 @@ def envelope_sender(analysis: Analysis) -> str | None:
     return None
 
 
-async def check_spf(analysis: Analysis, dns: Any) -> tuple[Any, str] | Reason:
+async def check_spf(analysis: Analysis, dns: Any, mx_hosts: tuple[str, ...] = ()
+                    ) -> tuple[Any, str] | Reason:
     """check_host() for the trusted hop, with the domain checked; or the reason it was not."""
     hop = analysis.trust.hop
     if hop is None or not hop.ip:
         return Reason("spf_no_client_address", {})
-    if _internal_hop(hop.helo, hop.by):
+    # Only a guess while the receiving servers are unnamed; and only ever "not checked",
+    # which never lets a message pass (an impostor can claim any HELO name).
+    if not mx_hosts and _internal_hop(hop.helo, hop.by):
         return Reason("spf_internal_hop", {"helo": hop.helo, "by": hop.by})
     sender = envelope_sender(analysis)
     if sender is None:
@@ -359,7 +470,7 @@ def _spf_reason(result: Any, ip: str) -> Reason:
 
 
 _DKIM_REASONS = {"pass": "dkim_pass", "temperror": "dkim_temperror", "nokey": "dkim_key_missing",
-                 "permerror": "dkim_unusable"}
+                 "unsupported": "dkim_unusable"}
 
 
 def _dkim_reason(result: DkimResult) -> Reason:
@@ -375,7 +486,7 @@ def _arc_reason(arc: ArcResult) -> Reason:
 
 
 def _record(analysis: Analysis, spf: Any, dkim_results: list[DkimResult],
-            arc: ArcResult | None, discovery: Any, unchecked_signatures: int) -> None:
+            arc: ArcResult | None, discovery: Any, signed: SignedParts) -> None:
     reasons, checks = analysis.reasons, analysis.checks
     temporary: list[str] = []
     spf_domain = None
@@ -394,11 +505,14 @@ def _record(analysis: Analysis, spf: Any, dkim_results: list[DkimResult],
         if result.result == "pass":  # a domain that vouches for the sending server
             vouching = organisational_domain(result.domain) or result.domain
             analysis.infrastructure = (*analysis.infrastructure, f"spf:{vouching}")
+    unchecked_signatures = len(signed.dkim) - len(signed.checked)
     if analysis.message.headers_only and analysis.message.get_all("DKIM-Signature"):
         reasons.append(Reason("dkim_not_checked_headers_only", {}))
+    elif signed.unreadable is not None:
+        reasons.append(Reason("signatures_unreadable", {"why": signed.unreadable}))
     elif not dkim_results:
         reasons.append(Reason("no_signature", {}))
-    if unchecked_signatures > 0:
+    if unchecked_signatures > 0 and not analysis.message.headers_only:
         reasons.append(Reason("dkim_too_many", {"count": unchecked_signatures,
                                                 "checked": MAX_SIGNATURES}))
     for item in dkim_results:
@@ -412,13 +526,12 @@ def _record(analysis: Analysis, spf: Any, dkim_results: list[DkimResult],
     checks["dkim"] = [r.to_dict() for r in dkim_results]
     if arc is not None:
         analysis.arc = arc.result
-        analysis.arc_trusted = arc.trusted
+        analysis.arc_trusted = arc.trusted and arc.recorded_pass
         checks["arc"] = arc.to_dict()
         reasons.append(_arc_reason(arc))
         if arc.result == "temperror":
             temporary.append("ARC")
-    _record_dmarc(analysis, spf_domain, dkim_results, discovery, temporary,
-                  unchecked_signatures > 0)
+    _record_dmarc(analysis, spf_domain, dkim_results, discovery, temporary, signed)
     if temporary:
         reasons.append(Reason("dns_temperror", {"what": ", ".join(temporary)}))
 
@@ -432,7 +545,7 @@ def _passing(spf_domain: str | None, analysis: Analysis,
 
 
 def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list[DkimResult],
-                  discovery: Any, temporary: list[str], signatures_left: bool) -> None:
+                  discovery: Any, temporary: list[str], signed: SignedParts) -> None:
     from_domain = analysis.message.from_address.domain
     if discovery is None:
         return
@@ -458,18 +571,18 @@ def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list
                                            *(f"spf:{d}" for d in by_spf)])
         analysis.auth.append(SourcedAuth("dmarc", "pass", "checked", properties, policy))
         return
-    unsure = [a for a in analysis.auth if a.source == "checked"
-              and a.method in ("spf", "dkim") and a.result == "temperror"]
-    if discovery.could_not_check or unsure:
+    if discovery.could_not_check:
         analysis.auth.append(SourcedAuth("dmarc", "temperror", "checked", properties, policy))
         return
     if not discovery.found or policy is None:
         analysis.reasons.append(Reason("dmarc_no_policy", {"domain": from_domain}))
         return
-    missing = _unchecked(analysis, dkim_results, signatures_left)
+    missing, by_sender = _unchecked(analysis, spf_domain, dkim_results, signed)
     if missing:  # a failure is proof only when every way to pass was tried
         analysis.reasons.append(Reason("dmarc_incomplete", {"domain": from_domain,
                                                             "missing": ", ".join(missing)}))
+        if by_sender:
+            properties["unchecked_by_sender"] = "yes"
         analysis.auth.append(SourcedAuth("dmarc", "incomplete", "checked", properties, policy))
         return
     analysis.auth.append(SourcedAuth("dmarc", "fail", "checked", properties, policy))
@@ -482,16 +595,30 @@ def _testing(record: Any) -> bool:
     return record.t == "y" or (record.pct is not None and record.pct < 100)
 
 
-def _unchecked(analysis: Analysis, dkim_results: list[DkimResult],
-               signatures_left: bool) -> list[str]:
-    """What could have passed but was not checked: a DMARC failure is proof only without."""
-    missing = []
-    if analysis.checks.get("spf", {}).get("result") is None:
+def _unchecked(analysis: Analysis, spf_domain: str | None, dkim_results: list[DkimResult],
+               signed: SignedParts) -> tuple[list[str], bool]:
+    """What could have made DMARC pass but was not checked (a failure is proof only without),
+    and whether the sender could have caused that. Only identifiers of the From domain's
+    organisation count: anything else could never have passed, so adding a signature of
+    another domain or a lookup that fails on the sender's own DNS changes nothing. What a
+    sender can cause (a selector with no key, an unreadable or surplus signature, a key type
+    we cannot check, a HELO naming the receiver) makes a failure suspicious, not unknown."""
+    from_domain = analysis.message.from_address.domain
+    missing, by_sender = [], False
+    spf_result = analysis.checks.get("spf", {}).get("result")
+    spf_why = analysis.checks.get("spf", {}).get("why")
+    if spf_result is None or (spf_result == "temperror" and aligned(spf_domain or "",
+                                                                    from_domain)):
         missing.append("SPF")
-    if (analysis.message.headers_only and analysis.message.get_all("DKIM-Signature")) \
-            or signatures_left or any(r.result in ("nokey", "permerror") for r in dkim_results):
+        by_sender = spf_why == "spf_internal_hop"
+    caused = signed.unreadable is not None or signed.skipped_aligned or any(
+        r.result in ("nokey", "unsupported") and aligned(r.domain, from_domain)
+        for r in dkim_results)
+    if caused or (analysis.message.headers_only and analysis.message.get_all("DKIM-Signature")) \
+            or any(r.result == "temperror" and aligned(r.domain, from_domain)
+                   for r in dkim_results):
         missing.append("DKIM")
-    return missing
+    return missing, by_sender or bool(caused)
 
 
 __all__ = ["ArcResult", "DkimResult", "check"]

@@ -35,7 +35,9 @@ VERDICTS = ("authentic", "suspicious", "forged", "unknown")
 DECEPTION = frozenset({
     "display_name_address", "display_name_domain", "reply_to_other_domain",
     "lookalike_domain", "link_text_mismatch", "link_ip_target", "link_punycode_target",
-    "several_from", "from_not_a_domain"})
+    "several_from", "from_not_a_domain", "address_in_local_part",
+    # a validly signed message added to after signing (`authcheck.tampering`)
+    "dkim_body_beyond_length", "unsigned_header_copy"})
 # A sign of deception only when nothing proves the message comes from its domain: a
 # supplier moving to a new mail provider still passes DMARC.
 UNPROVEN_DECEPTION = frozenset({"new_sending_infrastructure"})
@@ -158,6 +160,10 @@ def signals(message: Message, options: Options | None = None) -> Analysis:
     analysis.infrastructure = hop_infrastructure(trust)
     if "several_from" in message.notes:  # RFC 7489 §6.6.1: which one would DMARC judge?
         analysis.reasons.append(Reason("several_from", {"address": message.from_address.address}))
+    local = message.from_address.address.rpartition("@")[0]
+    if "@" in local:  # "ceo@bank.example"@elsewhere.example shows the wrong address first
+        analysis.reasons.append(Reason("address_in_local_part", {
+            "address": message.from_address.address, "domain": message.from_address.domain}))
     _display_name(analysis)
     _reply_to(analysis)
     _lookalike(analysis)
@@ -304,7 +310,9 @@ def decide(analysis: Analysis) -> str:
             reasons.append(Reason("arc_forwarded", {"domain": from_domain}))
             return "suspicious" if deceptive else "unknown"
         if analysis.arc == "pass":
-            reasons.append(Reason("arc_untrusted_sealer", {"domain": from_domain}))
+            sealer_trusted = analysis.checks.get("arc", {}).get("trusted")
+            reasons.append(Reason("arc_no_recorded_pass" if sealer_trusted
+                                  else "arc_untrusted_sealer", {"domain": from_domain}))
             return "suspicious"
         if analysis.has_arc and analysis.arc != "fail":  # a chain we could not check
             reasons.append(Reason("forged_but_arc", {"domain": from_domain}))
@@ -314,6 +322,9 @@ def decide(analysis: Analysis) -> str:
         return "suspicious"
     if passed and not failed and not misaligned:
         return "authentic"
+    if any(a.result == "incomplete" and a.policy in ("reject", "quarantine")
+           and a.properties.get("unchecked_by_sender") for a in dmarc):
+        return "suspicious"  # failed all we could check, and the sender hid the rest
     if not dmarc and _spf_fails_without_policy(analysis, from_domain):
         reasons.append(Reason("spf_fail_no_policy", {"domain": from_domain}))
         return "suspicious"
