@@ -309,6 +309,9 @@ def test_a_hop_between_one_organisations_own_servers_says_nothing_about_spf():
     data = data.replace(b"by mx.florist.test", b"by am9pr02.prod.outlook.test")
     analysis, _ = run(data)
     assert "spf_internal_hop" in ids(analysis) and analysis.verdict == "authentic"
+    # the relay's network is the provider's, not the sender's: not kept as "seen"
+    assert not [k for k in analysis.infrastructure if k.startswith("net:")]
+    assert "dkim:supplier.test" in analysis.infrastructure
 
 
 def test_a_helo_naming_the_receiver_never_hides_a_spoof():

@@ -83,6 +83,11 @@ def conclude(analysis: Analysis, signed: SignedParts, options: Options,
                       analysis.message.from_address.domain) if analysis.has_arc else None)
     analysis.reasons.extend(tampering(signed, dkim_results))
     _record(analysis, spf, dkim_results, arc, discovery, signed)
+    if isinstance(spf, Reason) and spf.id == "spf_internal_hop":
+        # The hop's network is the receiving provider's own relays, the same for every
+        # sender: it says nothing about who sent the message.
+        analysis.infrastructure = tuple(k for k in analysis.infrastructure
+                                        if not k.startswith("net:"))
     infrastructure_signal(analysis, options.seen_infrastructure)
     analysis.verdict = decide(analysis)
     return analysis
