@@ -430,3 +430,22 @@ def test_cli_checks_through_the_named_resolver(monkeypatch):
 def test_broken_signatures_never_sink_the_check(garbage):
     analysis, _ = run(deliver(garbage + message(), ip="198.51.100.9"))
     assert analysis.verdict in ("forged", "unknown")
+
+
+@pytest.mark.parametrize("header", [
+    b"Authentication-Results: mx.florist.test; dmarc=fail action=none "
+    b"header.from=supplier.test\r\n",
+    b"Authentication-Results: mx.florist.test; dmarc=fail (p=REJECT sp=REJECT dis=NONE) "
+    b"header.from=supplier.test\r\n",
+])
+def test_a_failure_the_receiver_chose_not_to_act_on_is_no_proof(header):
+    spoof = deliver(message(), ip="198.51.100.9", helo="bad.test")
+    received, rest = spoof.split(b"Received:", 1)
+    data = received + header + b"Received:" + rest  # the receiver's A-R sits above its Received
+    trusting = Options(trusted_authserv_ids=("mx.florist.test",))
+    analysis, _ = run(data, options=trusting)
+    assert "dmarc_fail" in ids(analysis) and "dmarc_fail_enforced" not in ids(analysis)
+    assert analysis.verdict == "unknown"
+    applied = data.replace(b"action=none ", b"action=reject ").replace(b"dis=NONE", b"dis=REJECT")
+    analysis, _ = run(applied, options=trusting)
+    assert analysis.verdict == "forged"

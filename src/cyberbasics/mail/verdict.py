@@ -258,9 +258,28 @@ def _authentication(analysis: Analysis) -> None:
             "authserv_id": header.authserv_id, "header": header.raw[:500]}))
     for header in trust.trusted_auth:
         for result in header.results:
+            policy = result.policy
+            if result.method == "dmarc":
+                action = result.properties.get("action", "").lower()
+                # Microsoft writes the policy it applied as action= ("oreject": rejected
+                # by an override of its own), not as a policy
+                policy = policy or _ACTIONS.get(action)
+                if _not_applied(result.properties, result.comment):
+                    policy = "none"  # the receiver itself chose not to act on the failure
             analysis.auth.append(SourcedAuth(result.method, result.result, "header",
-                                             result.properties, result.policy,
-                                             header.authserv_id))
+                                             result.properties, policy, header.authserv_id))
+
+
+_NOT_APPLIED = re.compile(r"\bdis=none\b", re.IGNORECASE)
+_ACTIONS = {"reject": "reject", "oreject": "reject", "quarantine": "quarantine"}
+
+
+def _not_applied(properties: Mapping[str, str], comment: str) -> bool:
+    """The receiving server says it did not apply the domain's policy: Microsoft writes
+    `action=none`, Gmail `(p=REJECT sp=REJECT dis=NONE)`. Usually a forwarder or a local
+    exception it knows of: its own failure is then no proof of forgery."""
+    return properties.get("action", "").lower() in ("none", "pass") \
+        or bool(_NOT_APPLIED.search(comment or ""))
 
 
 def _dmarc(analysis: Analysis) -> list[SourcedAuth]:
