@@ -449,3 +449,15 @@ def test_a_failure_the_receiver_chose_not_to_act_on_is_no_proof(header):
     applied = data.replace(b"action=none ", b"action=reject ").replace(b"dis=NONE", b"dis=REJECT")
     analysis, _ = run(applied, options=trusting)
     assert analysis.verdict == "forged"
+
+
+def test_a_spoof_of_a_subdomain_that_does_not_exist_meets_the_np_policy():
+    records = zone(policy="reject; sp=none; np=reject")
+    spoof = deliver(message("Security <alerts@secure.supplier.test>"), ip="198.51.100.9",
+                    envelope="alerts@secure.supplier.test")
+    analysis, _ = run(spoof, records)
+    assert analysis.checks["from_domain_exists"] is False
+    assert analysis.checks["dmarc"]["policy"] == "reject" and analysis.verdict == "forged"
+    records[("secure.supplier.test", "MX")] = ["10 mx.supplier.test."]  # it exists: sp=none
+    analysis, _ = run(spoof, records)
+    assert analysis.checks["dmarc"]["policy"] == "none" and analysis.verdict == "unknown"

@@ -63,6 +63,15 @@ async def check(data: bytes, options: Options | None, dns: Any) -> Analysis:
     return conclude(analysis, signed, options, keys, spf, discovery)
 
 
+async def _existence(domain: str, dns: Any) -> bool | None:
+    """RFC 9989: a domain with no A, AAAA or MX name (NXDOMAIN for all three) does not
+    exist, and its organisation's np= policy applies; None when a lookup failed."""
+    answers = await asyncio.gather(*(dns.lookup(domain, kind) for kind in ("A", "AAAA", "MX")))
+    if any(not answer.ok for answer in answers):
+        return None
+    return not all(answer.rcode == "NXDOMAIN" for answer in answers)
+
+
 def prepare(data: bytes, options: Options) -> tuple[Analysis, SignedParts]:
     """The message's own signals and its signatures as dkimpy reads them (no DNS yet)."""
     analysis = signals(parse_message(data), options)
@@ -94,15 +103,19 @@ def conclude(analysis: Analysis, signed: SignedParts, options: Options,
 
 
 async def _discover(analysis: Analysis, dns: Any):
-    """The From domain's DMARC policy; None when there is no domain to ask about."""
+    """The From domain's DMARC policy (and whether the domain exists, for np=); None when
+    there is no domain to ask about."""
     from_domain = analysis.message.from_address.domain
     if not from_domain:
         return None
     try:
-        return await dmarc_protocol.discover(from_domain, dns=dns)
+        discovery, exists = await asyncio.gather(
+            dmarc_protocol.discover(from_domain, dns=dns), _existence(from_domain, dns))
     except ValueError:  # a From "domain" that is no domain name cannot be anyone's
         analysis.reasons.append(Reason("from_not_a_domain", {"domain": from_domain}))
         return None
+    analysis.checks["from_domain_exists"] = exists
+    return discovery
 
 
 # -- what is signed, as dkimpy reads it ---------------------------------------------------------
@@ -560,7 +573,9 @@ def _record_dmarc(analysis: Analysis, spf_domain: str | None, dkim_results: list
     spf_pass, dkim_pass = _passing(spf_domain, analysis, dkim_results)
     by_spf = [d for d in spf_pass if aligned(d, from_domain, aspf)]
     by_dkim = [d for d in dkim_pass if aligned(d, from_domain, adkim)]
-    policy = discovery.policy(domain_exists=True) if discovery.found else None
+    # np= only for a domain shown not to exist; when that is unknown, the usual policy
+    exists = analysis.checks.get("from_domain_exists") is not False
+    policy = discovery.policy(domain_exists=exists) if discovery.found else None
     if policy in ("reject", "quarantine") and _testing(record):
         policy = "none"  # the owner asks receivers not to act on failures yet
     analysis.checks["dmarc"] = {"status": discovery.status, "policy": policy,
