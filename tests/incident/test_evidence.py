@@ -343,7 +343,6 @@ def test_not_a_bundle(data):
 # --- the PDF --------------------------------------------------------------------------------------
 
 def test_the_pdf_lists_every_entry_and_the_result(tmp_path):
-    pytest.importorskip("weasyprint")
     from pypdf import PdfReader
 
     from cyberbasics.incident.evidence_pdf import to_html, to_pdf
@@ -363,7 +362,6 @@ def test_the_pdf_lists_every_entry_and_the_result(tmp_path):
 
 
 def test_the_pdf_shows_a_broken_chain(tmp_path):
-    pytest.importorskip("weasyprint")
     from cyberbasics.incident.evidence_pdf import to_html
 
     log = ev.read_log(_build(tmp_path))
@@ -422,7 +420,6 @@ def test_cli_end_to_end(tmp_path):
 
 
 def test_cli_pdf_export(tmp_path):
-    pytest.importorskip("weasyprint")
     log = _build(tmp_path, entries=1)
     out = tmp_path / "log.pdf"
     result = runner.invoke(evidence_app, ["export", str(log), "--format", "pdf", "-o", str(out),

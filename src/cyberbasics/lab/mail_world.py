@@ -359,10 +359,6 @@ _FORWARD_NOTE = "\n[This message was forwarded by forward.example]\n"
 _GOOD = "spf=pass smtp.mailfrom={env}; dkim=pass header.d={d}; dmarc=pass header.from={d}"
 
 
-def _spf_dkim_fail(domain: str) -> str:
-    return f"spf=fail smtp.mailfrom={domain}; dkim=fail header.d={domain}"
-
-
 class _Corpus:
     """Collects LabMessages; `add` keeps each story next to its expectation."""
 

@@ -282,10 +282,6 @@ def _not_applied(properties: Mapping[str, str], comment: str) -> bool:
         or bool(_NOT_APPLIED.search(comment or ""))
 
 
-def _dmarc(analysis: Analysis) -> list[SourcedAuth]:
-    return [a for a in analysis.auth if a.method == "dmarc"]
-
-
 def aligned(domain: str, from_domain: str, mode: str = "r") -> bool:
     """DMARC identifier alignment: strict needs the same name, relaxed the same
     organisational domain."""

@@ -57,8 +57,7 @@ def run_check(data: bytes, options: Options) -> Outcome:
             "Internet lookups are not set up on this site, so the sender's SPF, DKIM and "
             "DMARC records could not be checked: the verdict rests on what your mail server "
             "recorded."))
-    parse_message(data)  # a message that cannot be read fails fast, before any lookup
-    try:
+    try:  # a message that cannot be read fails in `check` before any lookup
         analysis = asyncio.run(_checked(data, options, config))
     except TimeoutError:
         return _offline(data, options, _(
