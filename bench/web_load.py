@@ -34,10 +34,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
+
+from cyberbasics.web.html_forms import form_with, sign_in_fields
 
 TARGET_P95_MS = 150.0
 ENDPOINTS = ("result page", "answer a question", "next question page")
@@ -110,36 +111,11 @@ def _discover_here() -> list[dict]:
 
 # --- one virtual user -------------------------------------------------------------------------
 
-class Forms(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.forms: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({"action": attrs.get("action") or "",
-                               "method": (attrs.get("method") or "get").lower(),
-                               "fields": {}, "types": {}})
-        elif tag in ("input", "button") and self.forms and attrs.get("name"):
-            self.forms[-1]["types"][attrs["name"]] = attrs.get("type") or tag
-            self.forms[-1]["fields"].setdefault(attrs["name"], attrs.get("value") or "")
-
-
 async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> None:
     page = await client.get("/accounts/sign-in/")
     page.raise_for_status()
-    parser = Forms()
-    parser.feed(page.text)
-    form = next(f for f in parser.forms
-                if f["method"] == "post" and "password" in f["types"].values())
-    fields = dict(form["fields"])
-    for name, kind in form["types"].items():
-        if kind == "email" or name in ("email", "username"):
-            fields[name] = email
-        elif kind == "password":
-            fields[name] = password
-    response = await client.post(str(page.url.join(form["action"] or page.url)), data=fields,
+    form = form_with(page.text, "password", str(page.url))
+    response = await client.post(form["action"], data=sign_in_fields(form, email, password),
                                  headers={"Referer": str(page.url)})
     if response.status_code != 302 or "sign-in" in response.headers.get("location", ""):
         raise RuntimeError(f"{email} could not sign in (HTTP {response.status_code})")

@@ -18,6 +18,8 @@ from cyberbasics.web.audit.models import AuditEvent
 from cyberbasics.web.businesses.models import AdvisorAccess, Business, Invitation, MagicLink
 from cyberbasics.web.programmes.models import AdvisorBranding
 from cyberbasics.web.programmes.testing import (
+    advised_pair,
+    assert_sent_to_sign_in,
     completed_review,
     give_access,
     make_advisor,
@@ -44,30 +46,16 @@ def png(width: int = 2, height: int = 1, *, padding: int = 0) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def assert_sign_in(response):
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith(reverse("accounts:sign-in"))
-
 
 @pytest.fixture
 def setup():
-    programme = make_programme()
-    advisor = make_advisor(programme, make_user("ada@advice.example"))
-    other_advisor = make_advisor(programme, make_user("bo@advice.example"))
-    owner = make_user("owner@bakery.example")
-    client_business = make_business("Bakery", programme=programme, owner=owner)
-    give_access(client_business, advisor)
-    other_business = make_business("Florist", programme=programme,
-                                   owner=make_user("owner@florist.example"))
-    give_access(other_business, other_advisor)
-    return {"programme": programme, "advisor": advisor, "other_advisor": other_advisor,
-            "owner": owner, "business": client_business, "other_business": other_business}
+    return advised_pair()
 
 
 # --- the advisor's home --------------------------------------------------------------------------
 
 def test_advisor_home_needs_sign_in(client):
-    assert_sign_in(client.get(reverse("advice:advisor-home")))
+    assert_sent_to_sign_in(client.get(reverse("advice:advisor-home")))
 
 
 def test_advisor_home_is_404_for_someone_who_is_not_an_advisor(client, setup):
@@ -100,7 +88,7 @@ CLIENT_FORM = {"name": "Corner Shop", "country": "gb", "time_zone": "Europe/Lond
 
 
 def test_add_client_needs_sign_in_and_an_advisor(client, setup):
-    assert_sign_in(client.get(reverse("advice:client-add")))
+    assert_sent_to_sign_in(client.get(reverse("advice:client-add")))
     sign_in(client, setup["owner"])
     assert client.get(reverse("advice:client-add")).status_code == 404
     assert client.post(reverse("advice:client-add"), {
@@ -154,7 +142,7 @@ def test_add_client_refuses_another_programme_and_bad_input(client, setup):
 
 def test_advisors_page_is_for_the_owner_only(client, setup):
     url = reverse("advice:advisors", args=[setup["business"].pk])
-    assert_sign_in(client.get(url))
+    assert_sent_to_sign_in(client.get(url))
     sign_in(client, setup["advisor"])  # advises it, but is not its owner
     assert client.get(url).status_code == 404
     sign_in(client, make_user("stranger@example.org"))
@@ -193,7 +181,7 @@ def test_invited_advisor_accepts_while_signed_in(client, setup):
     token = invite(client, setup)
     url = reverse("advice:invitation", args=[token])
     client.logout()
-    assert_sign_in(client.get(url))
+    assert_sent_to_sign_in(client.get(url))
     carla = make_advisor(setup["programme"], make_user("carla@advice.example"))
     sign_in(client, carla)
     assert client.get(url).status_code == 200
@@ -233,7 +221,7 @@ def test_owner_cancels_an_invitation(client, setup):
     invitation = Invitation.objects.get()
     url = reverse("advice:invitation-cancel", args=[setup["business"].pk, invitation.pk])
     client.logout()
-    assert_sign_in(client.post(url))
+    assert_sent_to_sign_in(client.post(url))
     sign_in(client, setup["advisor"])
     assert client.post(url).status_code == 404
     sign_in(client, make_user("stranger@example.org"))
@@ -251,7 +239,7 @@ def test_owner_revokes_an_advisor_and_their_links_stop(client, setup):
                                     created_by=setup["advisor"],
                                     expires_at=timezone.now() + dt.timedelta(days=3))
     url = reverse("advice:advisor-revoke", args=[setup["business"].pk, access.pk])
-    assert_sign_in(client.post(url))
+    assert_sent_to_sign_in(client.post(url))
     sign_in(client, setup["advisor"])
     assert client.post(url).status_code == 404  # an advisor cannot revoke access
     sign_in(client, make_user("owner2@example.org"))
@@ -270,7 +258,7 @@ def test_owner_revokes_an_advisor_and_their_links_stop(client, setup):
 
 def test_notes_need_sign_in_and_an_advisor_with_access(client, setup):
     url = reverse("advice:notes", args=[setup["business"].pk])
-    assert_sign_in(client.get(url))
+    assert_sent_to_sign_in(client.get(url))
     sign_in(client, setup["owner"])
     assert client.get(url).status_code == 404
     sign_in(client, setup["other_advisor"])
@@ -312,7 +300,7 @@ def upload(name: str, data: bytes):
 
 def test_branding_needs_an_advisor(client, setup):
     url = reverse("advice:branding")
-    assert_sign_in(client.get(url))
+    assert_sent_to_sign_in(client.get(url))
     sign_in(client, setup["owner"])
     assert client.get(url).status_code == 404
     sign_in(client, setup["advisor"])

@@ -18,11 +18,10 @@ from cyberbasics.web.businesses.models import AdvisorAccess, MagicLink
 from cyberbasics.web.businesses.selectors import MAGIC_SESSION_KEY
 from cyberbasics.web.programmes import services
 from cyberbasics.web.programmes.testing import (
+    advised_pair,
+    assert_sent_to_sign_in,
     completed_review,
     give_access,
-    make_advisor,
-    make_business,
-    make_programme,
     make_user,
     sign_in,
 )
@@ -31,25 +30,12 @@ from cyberbasics.web.reviews.models import Review
 pytestmark = pytest.mark.django_db
 
 
-def assert_sign_in(response):
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith(reverse("accounts:sign-in"))
-
 
 @pytest.fixture
 def setup():
-    programme = make_programme()
-    advisor = make_advisor(programme, make_user("ada@advice.example"))
-    other_advisor = make_advisor(programme, make_user("bo@advice.example"))
-    owner = make_user("owner@bakery.example")
-    business = make_business("Bakery", programme=programme, owner=owner)
-    give_access(business, advisor)
-    other = make_business("Florist", programme=programme,
-                          owner=make_user("owner@florist.example"))
-    give_access(other, other_advisor)
-    review = Review.objects.create(business=business, catalogue_version="test")
-    return {"advisor": advisor, "other_advisor": other_advisor, "owner": owner,
-            "business": business, "other": other, "review": review}
+    world = advised_pair()
+    review = Review.objects.create(business=world["business"], catalogue_version="test")
+    return {**world, "other": world["other_business"], "review": review}
 
 
 def make_link(setup, **kwargs):
@@ -65,7 +51,7 @@ def links_url(business):
 
 def test_links_page_scoping(client, setup):
     url = links_url(setup["business"])
-    assert_sign_in(client.get(url))
+    assert_sent_to_sign_in(client.get(url))
     sign_in(client, setup["other_advisor"])
     assert client.get(url).status_code == 404
     sign_in(client, make_user("stranger@example.org"))
@@ -189,12 +175,12 @@ def test_client_reaches_only_that_business(client, setup):
     assert client.get(reverse("advice:notes", args=[setup["business"].pk])).status_code == 404
     assert client.get(reverse("advice:advisors",
                               args=[setup["business"].pk])).status_code == 404
-    assert_sign_in(client.get(reverse("businesses:home")))
-    assert_sign_in(client.get(reverse("advice:advisor-home")))
+    assert_sent_to_sign_in(client.get(reverse("businesses:home")))
+    assert_sent_to_sign_in(client.get(reverse("advice:advisor-home")))
 
 
 def test_client_home_without_a_link(client, setup):
-    assert_sign_in(client.get(reverse("advice:client-home")))
+    assert_sent_to_sign_in(client.get(reverse("advice:client-home")))
     sign_in(client, setup["owner"])
     response = client.get(reverse("advice:client-home"))
     assert response.status_code == 302
@@ -226,7 +212,7 @@ def test_link_expires_while_in_use(client, setup):
     assert client.get(reverse("advice:client-home")).status_code == 200
     MagicLink.objects.filter(pk=link.pk).update(
         expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert_sign_in(client.get(reverse("advice:client-home")))
+    assert_sent_to_sign_in(client.get(reverse("advice:client-home")))
     assert client.get(reverse("assessment:questions", args=[
         setup["business"].pk, setup["review"].pk])).status_code == 302
 
@@ -246,7 +232,7 @@ def test_revoking_takes_effect_on_the_next_request(client, setup):
     assert link.revoked_at is not None
     assert AuditEvent.objects.filter(action="magic_link.revoked").exists()
 
-    assert_sign_in(client.get(reverse("advice:client-home")))
+    assert_sent_to_sign_in(client.get(reverse("advice:client-home")))
     assert client.get(reverse("assessment:questions", args=[
         setup["business"].pk, setup["review"].pk])).status_code == 302
     assert client.get(reverse("advice:magic", args=[token])).status_code == 404
@@ -255,7 +241,7 @@ def test_revoking_takes_effect_on_the_next_request(client, setup):
 def test_revoke_scoping(client, setup):
     link, _token, _ = make_link(setup)
     url = reverse("advice:link-revoke", args=[setup["business"].pk, link.pk])
-    assert_sign_in(client.post(url))
+    assert_sent_to_sign_in(client.post(url))
     sign_in(client, setup["other_advisor"])  # no access to this business
     assert client.post(url).status_code == 404
     give_access(setup["business"], setup["other_advisor"])  # access, but not their link
@@ -283,7 +269,7 @@ def test_client_can_leave(client, setup):
     client.get(reverse("advice:magic", args=[token]))
     assert client.post(reverse("advice:client-leave")).status_code == 302
     assert MAGIC_SESSION_KEY not in client.session
-    assert_sign_in(client.get(reverse("advice:client-home")))
+    assert_sent_to_sign_in(client.get(reverse("advice:client-home")))
 
 
 def test_client_sees_the_report_link_of_a_completed_review(client, setup):

@@ -16,6 +16,7 @@ from cyberbasics.web.businesses.models import AdvisorAccess
 from cyberbasics.web.programmes.models import ProgrammeInvitation, ProgrammeRole
 from cyberbasics.web.programmes.stats import Cell, programme_statistics, suppress_bands
 from cyberbasics.web.programmes.testing import (
+    assert_sent_to_sign_in,
     completed_review,
     give_access,
     make_advisor,
@@ -32,10 +33,6 @@ pytestmark = pytest.mark.django_db
 TOP = ("backups.turn_on_automatic", "devices.turn_on_automatic_updates",
        "backups.keep_offline_copy", "backups.test_restore", "devices.replace_unsupported")
 
-
-def assert_sign_in(response):
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith(reverse("accounts:sign-in"))
 
 
 @pytest.fixture
@@ -68,7 +65,7 @@ PAGES = ["programmes:dashboard", "programmes:advisors", "programmes:export-busin
 @pytest.mark.parametrize("name", PAGES)
 def test_programme_pages_are_for_its_operators_only(client, setup, name):
     url = reverse(name, args=[setup["programme"].pk])
-    assert_sign_in(client.get(url))
+    assert_sent_to_sign_in(client.get(url))
     sign_in(client, setup["advisor"])  # an advisor of the programme is not its operator
     assert client.get(url).status_code == 404
     sign_in(client, setup["other_operator"])
@@ -79,7 +76,7 @@ def test_programme_pages_are_for_its_operators_only(client, setup, name):
 
 
 def test_programme_index(client, setup):
-    assert_sign_in(client.get(reverse("programmes:index")))
+    assert_sent_to_sign_in(client.get(reverse("programmes:index")))
     sign_in(client, setup["advisor"])
     assert client.get(reverse("programmes:index")).status_code == 404
     sign_in(client, setup["operator"])
@@ -196,7 +193,7 @@ def test_operator_invites_someone_without_an_account(client, setup):
 
     accept = reverse("programmes:invitation", args=[token])
     client.logout()
-    assert_sign_in(client.get(accept))
+    assert_sent_to_sign_in(client.get(accept))
     sign_in(client, make_user("someone@else.example"))
     assert client.post(accept).status_code == 403
     newcomer = make_user("new@advice.example")
@@ -216,7 +213,7 @@ def test_removing_an_advisor_ends_their_access_to_the_programmes_businesses(clie
     give_access(far_business, setup["advisor"])
     role = ProgrammeRole.objects.get(programme=setup["programme"], user=setup["advisor"])
     url = reverse("programmes:advisor-remove", args=[setup["programme"].pk, role.pk])
-    assert_sign_in(client.post(url))
+    assert_sent_to_sign_in(client.post(url))
     sign_in(client, setup["other_operator"])
     assert client.post(url).status_code == 404
     assert client.post(reverse("programmes:advisor-remove",

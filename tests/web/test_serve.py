@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,7 @@ import pyotp
 import pytest
 
 from cyberbasics.web import demo
+from cyberbasics.web.html_forms import form_with, sign_in_fields
 from cyberbasics.web.runner import Supervisor, free_port
 
 START_S = 180.0  # migrating, seeding (argon2, scans of the lab) on a busy machine
@@ -32,46 +32,11 @@ STOP_S = 30.0
 URL_LINE = re.compile(r"Cyber Basics is running at (http://127\.0\.0\.1:\d+/)")
 
 
-class Forms(HTMLParser):
-    """Every form of a page: its action, method and fields (name -> value; radios and
-    checkboxes keep the first value)."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({"action": attrs.get("action") or "",
-                               "method": (attrs.get("method") or "get").lower(),
-                               "fields": {}, "types": {}})
-        elif tag in ("input", "button", "textarea", "select") and self.forms \
-                and attrs.get("name"):
-            form = self.forms[-1]
-            form["types"][attrs["name"]] = attrs.get("type") or tag
-            form["fields"].setdefault(attrs["name"], attrs.get("value") or "")
-
-
-def form_with(html: str, field_type: str, url: str) -> dict:
-    parser = Forms()
-    parser.feed(html)
-    form = next(f for f in parser.forms if f["method"] == "post"
-                and field_type in f["types"].values())
-    form["action"] = str(httpx.URL(url).join(form["action"] or url))
-    return form
-
-
 def sign_in(client: httpx.Client, email: str, password: str, secret: str = "") -> httpx.Response:
     page = client.get("/accounts/sign-in/")
     assert page.status_code == 200
     form = form_with(page.text, "password", str(page.url))
-    fields = dict(form["fields"])
-    for name, kind in form["types"].items():
-        if kind == "email" or name in ("email", "username"):
-            fields[name] = email
-        elif kind == "password":
-            fields[name] = password
+    fields = sign_in_fields(form, email, password)
     response = client.post(form["action"], data=fields, headers={"Referer": str(page.url)})
     if secret:  # the second step: a code from the authenticator app
         assert response.status_code == 200, response.text[:500]

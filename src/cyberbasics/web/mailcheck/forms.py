@@ -42,53 +42,71 @@ def _names(text: str) -> list[str]:
     return [part for part in _SEPARATORS.split(text or "") if part]
 
 
-def clean_host_names(text: str) -> tuple[str, ...]:
+def _clean_each(text: str, clean_one) -> tuple[str, ...]:
+    """At most MAX_NAMES names, each through `clean_one` (which raises for a bad one),
+    without repeats."""
     names = _names(text)
     if len(names) > MAX_NAMES:
         raise forms.ValidationError(_("Give at most %(count)d names.") % {"count": MAX_NAMES})
-    cleaned = []
-    for name in names:
-        host = host_name(name)
-        if host is None:
-            raise forms.ValidationError(
-                _("“%(name)s” is not a domain or host name (such as example.com).")
-                % {"name": name[:100]})
-        cleaned.append(host)
-    return tuple(dict.fromkeys(cleaned))
+    return tuple(dict.fromkeys(clean_one(name) for name in names))
+
+
+def _refuse(message: str, name: str) -> forms.ValidationError:
+    return forms.ValidationError(message % {"name": name[:100]})
+
+
+def _host(name: str) -> str:
+    host = host_name(name)
+    if host is None:
+        raise _refuse(_("“%(name)s” is not a domain or host name (such as example.com)."), name)
+    return host
+
+
+def _sealer(name: str) -> str:
+    domain = host_name(name)
+    if domain is None:
+        raise _refuse(_("“%(name)s” is not a domain name. Give the domain of the forwarding "
+                        "service or mailing list, such as lists.example.com."), name)
+    if organisational_domain(domain) is None:
+        raise _refuse(_("“%(name)s” is shared by many unrelated owners. Give the domain of the "
+                        "forwarding service or mailing list itself, such as "
+                        "lists.example.com."), name)
+    return domain
+
+
+def _authserv_id(name: str) -> str:
+    if not _AUTHSERV_ID.match(name):
+        raise _refuse(_("“%(name)s” is not a server name as Authentication-Results headers "
+                        "write it (such as mx.example.com)."), name)
+    return name.lower()
+
+
+def clean_host_names(text: str) -> tuple[str, ...]:
+    return _clean_each(text, _host)
 
 
 def clean_sealer_domains(text: str) -> tuple[str, ...]:
     """The forwarders and mailing lists whose ARC seal the business trusts. The core trusts a
     sealer by its registrable domain, so a public suffix (co.uk) would trust no one: said."""
-    names = _names(text)
-    if len(names) > MAX_NAMES:
-        raise forms.ValidationError(_("Give at most %(count)d names.") % {"count": MAX_NAMES})
-    cleaned = []
-    for name in names:
-        domain = host_name(name)
-        if domain is None:
-            raise forms.ValidationError(
-                _("“%(name)s” is not a domain name. Give the domain of the forwarding service "
-                  "or mailing list, such as lists.example.com.") % {"name": name[:100]})
-        if organisational_domain(domain) is None:
-            raise forms.ValidationError(
-                _("“%(name)s” is shared by many unrelated owners. Give the domain of the "
-                  "forwarding service or mailing list itself, such as lists.example.com.")
-                % {"name": name[:100]})
-        cleaned.append(domain)
-    return tuple(dict.fromkeys(cleaned))
+    return _clean_each(text, _sealer)
 
 
 def clean_authserv_ids(text: str) -> tuple[str, ...]:
-    names = _names(text)
-    if len(names) > MAX_NAMES:
-        raise forms.ValidationError(_("Give at most %(count)d names.") % {"count": MAX_NAMES})
-    for name in names:
-        if not _AUTHSERV_ID.match(name):
-            raise forms.ValidationError(
-                _("“%(name)s” is not a server name as Authentication-Results headers write "
-                  "it (such as mx.example.com).") % {"name": name[:100]})
-    return tuple(dict.fromkeys(name.lower() for name in names))
+    return _clean_each(text, _authserv_id)
+
+
+class _ReceiverFields:
+    """Cleaning of the three receiving-side settings, for the check form's advisor fields and
+    the business's settings form alike."""
+
+    def clean_mx_hosts(self) -> tuple[str, ...]:
+        return clean_host_names(self.cleaned_data.get("mx_hosts", ""))
+
+    def clean_trusted_authserv_ids(self) -> tuple[str, ...]:
+        return clean_authserv_ids(self.cleaned_data.get("trusted_authserv_ids", ""))
+
+    def clean_trusted_arc_sealers(self) -> tuple[str, ...]:
+        return clean_sealer_domains(self.cleaned_data.get("trusted_arc_sealers", ""))
 
 
 class MessageForm(forms.Form):
@@ -145,7 +163,7 @@ SEALERS_HELP = gettext_lazy(
     "can add such a record, so only list services you use.")
 
 
-class ReceiverForm(MessageForm):
+class ReceiverForm(_ReceiverFields, MessageForm):
     """The public form: the receiving side can be described for this one check."""
 
     mx_hosts = forms.CharField(
@@ -161,17 +179,8 @@ class ReceiverForm(MessageForm):
         label=gettext_lazy("Forwarding services and mailing lists you use (optional)"),
         required=False, max_length=2000, help_text=SEALERS_HELP)
 
-    def clean_mx_hosts(self) -> tuple[str, ...]:
-        return clean_host_names(self.cleaned_data.get("mx_hosts", ""))
 
-    def clean_trusted_authserv_ids(self) -> tuple[str, ...]:
-        return clean_authserv_ids(self.cleaned_data.get("trusted_authserv_ids", ""))
-
-    def clean_trusted_arc_sealers(self) -> tuple[str, ...]:
-        return clean_sealer_domains(self.cleaned_data.get("trusted_arc_sealers", ""))
-
-
-class MailSettingsForm(forms.Form):
+class MailSettingsForm(_ReceiverFields, forms.Form):
     mx_hosts = forms.CharField(
         label=gettext_lazy("Receiving mail servers"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false",
@@ -194,15 +203,6 @@ class MailSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false",
                                      "autocapitalize": "off"}),
         help_text=format_lazy("{} {}", gettext_lazy("One domain per line."), SEALERS_HELP))
-
-    def clean_mx_hosts(self) -> tuple[str, ...]:
-        return clean_host_names(self.cleaned_data.get("mx_hosts", ""))
-
-    def clean_trusted_authserv_ids(self) -> tuple[str, ...]:
-        return clean_authserv_ids(self.cleaned_data.get("trusted_authserv_ids", ""))
-
-    def clean_trusted_arc_sealers(self) -> tuple[str, ...]:
-        return clean_sealer_domains(self.cleaned_data.get("trusted_arc_sealers", ""))
 
 
 def _megabytes(size: int) -> str:

@@ -76,3 +76,27 @@ def completed_review(business, score: int, band: str, *, days_ago: int = 1, **re
 def sign_in(client, user):
     """Signed in with the second factor passed (advisors and operators need it)."""
     return sign_in_with_second_factor(client, user)
+
+
+def assert_sent_to_sign_in(response) -> None:
+    """The answer a visitor who is not signed in gets: a redirect to the sign-in page."""
+    from django.urls import reverse
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def advised_pair() -> dict:
+    """Two businesses of one programme, each with its own owner and its own advisor: the
+    world for checking that an advisor reaches only their clients."""
+    programme = make_programme()
+    advisor = make_advisor(programme, make_user("ada@advice.example"))
+    other_advisor = make_advisor(programme, make_user("bo@advice.example"))
+    owner = make_user("owner@bakery.example")
+    business = make_business("Bakery", programme=programme, owner=owner)
+    give_access(business, advisor)
+    other = make_business("Florist", programme=programme,
+                          owner=make_user("owner@florist.example"))
+    give_access(other, other_advisor)
+    return {"programme": programme, "advisor": advisor, "other_advisor": other_advisor,
+            "owner": owner, "business": business, "other_business": other}
